@@ -1,0 +1,55 @@
+"""Pure logic of the dev stack tool: layout from the environment and its refusals."""
+import importlib.util
+import os
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+SPEC = importlib.util.spec_from_file_location(
+    "devstack", os.path.join(os.path.dirname(__file__), "..", "..", "tools", "devstack", "devstack.py"))
+devstack = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(devstack)
+
+
+def test_default_layout_is_one_node_and_two_registries(monkeypatch):
+    for var in ("BROKERS", "K2_BROKERS", "K2_KAFKA_PORT", "K2_REGISTRY1_PORT", "K2_REGISTRY2_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    layout = devstack.plan_layout()
+    assert layout["bootstrap_servers"] == "127.0.0.1:9092"
+    assert layout["schema_registry_urls"] == ["http://127.0.0.1:8081/apis/ccompat/v7",
+                                              "http://127.0.0.1:8082/apis/ccompat/v7"]
+
+
+def test_three_nodes_use_the_documented_ports(monkeypatch):
+    monkeypatch.setenv("BROKERS", "3")
+    layout = devstack.plan_layout()
+    assert layout["bootstrap_servers"] == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
+    assert [n["controller_port"] for n in layout["nodes"]] == [19093, 29093, 39093]
+
+
+def test_ports_are_overridable(monkeypatch):
+    monkeypatch.delenv("BROKERS", raising=False)
+    monkeypatch.setenv("K2_KAFKA_PORT", "19999")
+    monkeypatch.setenv("K2_REGISTRY2_PORT", "18082")
+    layout = devstack.plan_layout()
+    assert layout["bootstrap_servers"] == "127.0.0.1:19999"
+    assert layout["schema_registry_urls"][1].startswith("http://127.0.0.1:18082/")
+
+
+@pytest.mark.parametrize("var,value,needle", [("BROKERS", "2", "1 or 3"), ("K2_KAFKA_PORT", "90x2", "digits")])
+def test_bad_settings_are_explained(monkeypatch, var, value, needle):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(devstack.StackError, match=needle):
+        devstack.plan_layout()
+
+
+def test_a_port_in_use_names_its_holder():
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    try:
+        assert devstack.port_holder(sock.getsockname()[1])
+    finally:
+        sock.close()

@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""The k2.kafka_ops dev stack: a real Kafka (KRaft) and two Apicurio registries as local processes.
+
+No Docker: the Kafka runtime classpath and Apicurio's runnable distribution come from Maven Central
+(resolved with `mvn`, cached) and run on the machine's Java. Every process is started with a marker
+system property and a pid file, and is stopped by that pid only.
+
+Commands: up, down, status [--json], wipe, stop SERVICE, start SERVICE, run -- COMMAND...
+(`run` starts what is not running, runs COMMAND, then stops only what it started).
+Environment: BROKERS (1 or 3), K2_KAFKA_PORT, K2_CONTROLLER_PORT, K2_REGISTRY1_PORT, K2_REGISTRY2_PORT,
+K2_STACK_DIR (data, logs, pids), K2_CACHE_DIR (downloads), K2_JAVA (a java binary), K2_STACK_TIMEOUT.
+Standard library only, so it runs before any virtualenv exists.
+"""
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+POM = os.path.join(HERE, "pom.xml")
+LOG4J = os.path.join(HERE, "log4j2.properties")
+APICURIO = ("io.apicurio", "apicurio-registry-app", "3.0.9")
+CCOMPAT = "/apis/ccompat/v7"
+MARKER = "-Dk2.devstack.service="
+print = functools.partial(print, flush=True)  # noqa: A001 - progress lines interleave with stderr
+JAVA_MIN = 17
+
+
+class StackError(Exception):
+    """A failure explained for a person: what went wrong and what to do."""
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit():
+        raise StackError("%s=%r: expected a port or count (digits only)" % (name, value))
+    return int(value)
+
+
+def stack_dir():
+    return os.path.abspath(os.environ.get("K2_STACK_DIR") or os.path.join(REPO, ".stack"))
+
+
+def cache_dir():
+    default = os.path.join(os.path.expanduser("~"), ".cache", "k2-kafka-ops")
+    return os.path.abspath(os.environ.get("K2_CACHE_DIR") or default)
+
+
+def timeout():
+    return env_int("K2_STACK_TIMEOUT", 180)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def plan_layout():
+    """Services to run, from the environment. The result is saved so down/status need no environment."""
+    brokers = env_int("BROKERS", env_int("K2_BROKERS", 1))
+    if brokers not in (1, 3):
+        raise StackError("BROKERS=%d: the dev stack runs 1 or 3 Kafka nodes" % brokers)
+    if brokers == 1:
+        nodes = [{"name": "kafka", "id": 1, "port": env_int("K2_KAFKA_PORT", 9092),
+                  "controller_port": env_int("K2_CONTROLLER_PORT", 9093)}]
+    else:
+        nodes = [{"name": "kafka%d" % i, "id": i, "port": i * 10000 + 9092,
+                  "controller_port": i * 10000 + 9093} for i in (1, 2, 3)]
+    registries = [{"name": "registry%d" % i, "port": env_int("K2_REGISTRY%d_PORT" % i, 8080 + i)}
+                  for i in (1, 2)]
+    return {"brokers": brokers, "nodes": nodes, "registries": registries,
+            "bootstrap_servers": ",".join("127.0.0.1:%d" % n["port"] for n in nodes),
+            "schema_registry_urls": ["http://127.0.0.1:%d%s" % (r["port"], CCOMPAT) for r in registries],
+            "stack_dir": stack_dir()}
+
+
+def state_path():
+    return os.path.join(stack_dir(), "stack.json")
+
+
+def load_layout():
+    try:
+        with open(state_path()) as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def save_layout(layout):
+    os.makedirs(stack_dir(), exist_ok=True)
+    with open(state_path(), "w") as handle:
+        json.dump(layout, handle, indent=2)
+
+
+def services(layout):
+    return [n["name"] for n in layout["nodes"]] + [r["name"] for r in layout["registries"]]
+
+
+def service_port(layout, name):
+    for item in layout["nodes"] + layout["registries"]:
+        if item["name"] == name:
+            return item["port"]
+    raise StackError("unknown service %r; this stack has %s" % (name, ", ".join(services(layout))))
+
+
+def log_path(name):
+    return os.path.join(stack_dir(), "logs", name + ".log")
+
+
+def pid_path(name):
+    return os.path.join(stack_dir(), "run", name + ".pid")
+
+
+# ---------------------------------------------------------------- processes
+
+
+def our_pid(name):
+    """The pid of service `name` if it runs and is the process we started (marker in its cmdline)."""
+    try:
+        with open(pid_path(name)) as handle:
+            pid = int(handle.read().strip())
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            cmdline = handle.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return None
+    marker = "%s%s@%s" % (MARKER, name, stack_dir())
+    return pid if marker in cmdline.split("\0") else None
+
+
+def spawn(name, argv):
+    os.makedirs(os.path.dirname(pid_path(name)), exist_ok=True)
+    os.makedirs(os.path.dirname(log_path(name)), exist_ok=True)
+    with open(log_path(name), "ab") as log, open(os.devnull, "rb") as devnull:
+        proc = subprocess.Popen(argv, stdin=devnull, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, cwd=stack_dir())
+    with open(pid_path(name), "w") as handle:
+        handle.write(str(proc.pid))
+    return proc.pid
+
+
+def stop_service(name, grace=30):
+    pid = our_pid(name)
+    if pid is None:
+        _remove(pid_path(name))
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + grace
+    while time.time() < deadline and _alive(pid):
+        time.sleep(0.2)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+        while _alive(pid):
+            time.sleep(0.1)
+    _remove(pid_path(name))
+    return True
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def port_holder(port):
+    """Who listens on 127.0.0.1:port, or None when it is free."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        probe.bind(("127.0.0.1", port))
+        return None
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    try:
+        out = subprocess.run(["ss", "-Hltnp", "sport = :%d" % port], capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    return out or "an unknown process"
+
+
+def rss_kib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tail(path, lines=25):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - 16384))
+            return "\n".join(handle.read().decode("utf-8", "replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log at %s)" % path
+
+
+# ---------------------------------------------------------------- java and downloads
+
+
+def find_java():
+    candidates = []
+    for var in ("K2_JAVA",):
+        if os.environ.get(var):
+            candidates.append(os.environ[var])
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(os.path.join(os.environ["JAVA_HOME"], "bin", "java"))
+    if shutil.which("java"):
+        candidates.append(shutil.which("java"))
+    seen = []
+    for java in candidates:
+        try:
+            out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
+        except (OSError, subprocess.SubprocessError):
+            continue
+        match = re.search(r'version "(\d+)', out)
+        major = int(match.group(1)) if match else 0
+        seen.append("%s (%s)" % (java, major or "unknown version"))
+        if major >= JAVA_MIN:
+            return java
+    raise StackError("the dev stack needs Java %d or newer (Kafka 4 and Apicurio 3.0 run on it); found: %s. "
+                     "Install OpenJDK %d or set K2_JAVA/JAVA_HOME." % (JAVA_MIN, ", ".join(seen) or "none",
+                                                                       JAVA_MIN))
+
+
+def run_maven(args, what):
+    mvn = shutil.which("mvn")
+    if not mvn:
+        raise StackError("Maven (mvn) is not on PATH; it fetches %s from Maven Central. Install maven." % what)
+    proc = subprocess.run([mvn, "-B", "-q"] + args, capture_output=True, text=True, cwd=HERE)
+    if proc.returncode != 0:
+        lines = [l for l in (proc.stdout + proc.stderr).splitlines() if "ERROR" in l][:6]
+        raise StackError("could not download %s with Maven (exit %d):\n  %s" % (what, proc.returncode,
+                                                                               "\n  ".join(lines)))
+
+
+def kafka_classpath():
+    with open(POM, "rb") as handle:
+        key = hashlib.sha256(handle.read()).hexdigest()[:12]
+    cp_file = os.path.join(cache_dir(), "kafka-%s.classpath" % key)
+    classpath = _read(cp_file)
+    if classpath and all(os.path.exists(j) for j in classpath.split(os.pathsep)):
+        return classpath, False
+    os.makedirs(cache_dir(), exist_ok=True)
+    run_maven(["-f", POM, "dependency:build-classpath", "-Dmdep.outputFile=" + cp_file],
+              "Kafka's runtime classpath (org.apache.kafka:kafka_2.13, kafka-tools, log4j-slf4j-impl; "
+              "see tools/devstack/pom.xml)")
+    return _read(cp_file), True
+
+
+def apicurio_runner():
+    group, artifact, version = APICURIO
+    home = os.path.join(cache_dir(), "apicurio-%s" % version)
+    runner = os.path.join(home, "%s-%s-runner.jar" % (artifact, version))
+    if os.path.exists(runner):
+        return runner, False
+    download = os.path.join(cache_dir(), "download")
+    coords = "%s:%s:%s:tar.gz:all" % (group, artifact, version)
+    archive = os.path.join(download, "%s-%s-all.tar.gz" % (artifact, version))
+    os.makedirs(download, exist_ok=True)
+    # get (not copy): the distribution's parent POM is not on Maven Central, so only a
+    # non-transitive get of the attached archive resolves.
+    run_maven(["-f", POM, "org.apache.maven.plugins:maven-dependency-plugin:2.8:get", "-Dtransitive=false",
+               "-Dartifact=" + coords, "-Ddest=" + archive], "Apicurio Registry (%s)" % coords)
+    partial = home + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(partial, filter="data")
+    os.replace(partial, home)
+    os.remove(archive)
+    return runner, True
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- kafka
+
+
+def kafka_metadata(host, port, wait=5.0):
+    """One Metadata v4 request over the wire: brokers, cluster id and controller, or an OSError."""
+    client = b"k2-devstack"
+    request = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">ib", -1, 0)
+    with socket.create_connection((host, port), timeout=wait) as sock:
+        sock.settimeout(wait)
+        sock.sendall(struct.pack(">i", len(request)) + request)
+        size = struct.unpack(">i", _recv(sock, 4))[0]
+        data = _recv(sock, size)
+    off = 8  # correlation id, throttle time
+    count, = struct.unpack_from(">i", data, off)
+    off += 4
+    brokers = []
+    for _ in range(count):
+        node, hlen = struct.unpack_from(">ih", data, off)
+        off += 6
+        bhost = data[off:off + hlen].decode()
+        off += hlen
+        bport, rlen = struct.unpack_from(">ih", data, off)
+        off += 6 + max(rlen, 0)
+        brokers.append({"id": node, "host": bhost, "port": bport})
+    clen, = struct.unpack_from(">h", data, off)
+    off += 2
+    cluster_id = data[off:off + clen].decode() if clen >= 0 else None
+    off += max(clen, 0)
+    controller, = struct.unpack_from(">i", data, off)
+    return {"brokers": brokers, "cluster_id": cluster_id, "controller_id": controller}
+
+
+def _recv(sock, size):
+    buf = b""
+    while len(buf) < size:
+        chunk = sock.recv(size - len(buf))
+        if not chunk:
+            raise OSError("connection closed by the broker")
+        buf += chunk
+    return buf
+
+
+def write_kafka_config(layout, node):
+    data = os.path.join(stack_dir(), "data", node["name"])
+    voters = ",".join("%d@127.0.0.1:%d" % (n["id"], n["controller_port"]) for n in layout["nodes"])
+    rf = min(3, layout["brokers"])
+    lines = [
+        "process.roles=broker,controller",
+        "node.id=%d" % node["id"],
+        "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (node["port"], node["controller_port"]),
+        "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % node["port"],
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "log.dirs=%s" % data,
+        "num.partitions=1",
+        "offsets.topic.replication.factor=%d" % rf,
+        "offsets.topic.num.partitions=10",
+        "transaction.state.log.replication.factor=%d" % rf,
+        "transaction.state.log.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "auto.create.topics.enable=false",
+    ]
+    if layout["brokers"] == 1:
+        lines.append("controller.quorum.bootstrap.servers=127.0.0.1:%d" % node["controller_port"])
+    else:
+        lines.append("controller.quorum.voters=%s" % voters)
+    path = os.path.join(stack_dir(), "config", node["name"] + ".properties")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path, data
+
+
+def start_kafka_node(layout, node, java, classpath):
+    config, data = write_kafka_config(layout, node)
+    if not os.path.exists(os.path.join(data, "meta.properties")):
+        cluster_file = os.path.join(stack_dir(), "cluster.id")
+        cluster_id = _read(cluster_file)
+        if not cluster_id:
+            cluster_id = _java_out(java, classpath, ["kafka.tools.StorageTool", "random-uuid"]).split()[-1]
+            with open(cluster_file, "w") as handle:
+                handle.write(cluster_id)
+        fmt = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", config, "--ignore-formatted"]
+        if layout["brokers"] == 1:
+            fmt.append("--standalone")
+        _java_out(java, classpath, fmt)
+    argv = [java, "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            "%s%s@%s" % (MARKER, node["name"], stack_dir()),
+            "-Dlog4j2.configurationFile=" + LOG4J, "-Dk2.log.file=" + log_path(node["name"]),
+            "-cp", classpath, "kafka.Kafka", config]
+    return spawn(node["name"], argv)
+
+
+def _java_out(java, classpath, args):
+    proc = subprocess.run([java, "-Dlog4j2.configurationFile=" + LOG4J, "-Dk2.log.file=/dev/null",
+                           "-cp", classpath] + args, capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise StackError("kafka %s failed:\n%s" % (" ".join(args[:2]), (proc.stdout + proc.stderr)[-2000:]))
+    return proc.stdout
+
+
+def wait_kafka(layout, names, deadline):
+    for node in layout["nodes"]:
+        if node["name"] not in names:
+            continue
+        last = None
+        while True:
+            if our_pid(node["name"]) is None:
+                raise StackError("%s exited during start-up. Last lines of %s:\n%s"
+                                 % (node["name"], log_path(node["name"]), tail(log_path(node["name"]))))
+            try:
+                meta = kafka_metadata("127.0.0.1", node["port"])
+                if len(meta["brokers"]) >= 1 and meta["controller_id"] >= 0:
+                    break
+            except (OSError, struct.error) as exc:
+                last = exc
+            if time.time() > deadline:
+                raise StackError("%s did not answer a metadata request on 127.0.0.1:%d within %ds (%s). "
+                                 "Last lines of %s:\n%s" % (node["name"], node["port"], timeout(), last,
+                                                            log_path(node["name"]), tail(log_path(node["name"]))))
+            time.sleep(0.5)
+    if len(names) and layout["brokers"] > 1:
+        while len(kafka_metadata("127.0.0.1", layout["nodes"][0]["port"])["brokers"]) < layout["brokers"]:
+            if time.time() > deadline:
+                raise StackError("not every Kafka node joined the cluster within %ds" % timeout())
+            time.sleep(0.5)
+
+
+# ---------------------------------------------------------------- registries
+
+
+def start_registry(layout, reg, java, runner):
+    argv = [java, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "%s%s@%s" % (MARKER, reg["name"], stack_dir()),
+            "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=%d" % reg["port"],
+            "-Dapicurio.storage.kind=kafkasql",
+            "-Dapicurio.kafkasql.bootstrap.servers=" + layout["bootstrap_servers"],
+            "-Dapicurio.rest.deletion.artifact.enabled=true",
+            "-Dapicurio.rest.deletion.artifact-version.enabled=true",
+            "-Dapicurio.rest.deletion.group.enabled=true",
+            "-Dquarkus.log.console.json=false", "-Dquarkus.banner.enabled=false",
+            "-jar", runner]
+    return spawn(reg["name"], argv)
+
+
+def http(method, url, body=None, wait=5.0):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req, timeout=wait) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def registry_url(reg):
+    return "http://127.0.0.1:%d%s" % (reg["port"], CCOMPAT)
+
+
+def wait_registries(layout, names, deadline):
+    for reg in layout["registries"]:
+        if reg["name"] not in names:
+            continue
+        last = None
+        while True:
+            if our_pid(reg["name"]) is None:
+                raise StackError("%s exited during start-up. Last lines of %s:\n%s"
+                                 % (reg["name"], log_path(reg["name"]), tail(log_path(reg["name"]))))
+            try:
+                http("GET", registry_url(reg) + "/subjects")
+                break
+            except (OSError, ValueError) as exc:
+                last = exc
+            if time.time() > deadline:
+                raise StackError("%s did not answer GET /subjects on %s within %ds (%s). Last lines of %s:\n%s"
+                                 % (reg["name"], registry_url(reg), timeout(), last, log_path(reg["name"]),
+                                    tail(log_path(reg["name"]))))
+            time.sleep(0.5)
+
+
+def set_global_compatibility(layout):
+    """Apicurio's default reads as NONE; the K2 registries run BACKWARD, like Confluent's default."""
+    for reg in layout["registries"]:
+        if our_pid(reg["name"]) is not None:
+            url = registry_url(reg) + "/config"
+            if http("GET", url).get("compatibilityLevel") != "BACKWARD":
+                http("PUT", url, {"compatibility": "BACKWARD"})
+            return
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_up(only=None):
+    started = time.time()
+    layout = load_layout()
+    running = layout and any(our_pid(s) for s in services(layout))
+    if running:
+        if os.environ.get("BROKERS") and plan_layout()["brokers"] != layout["brokers"]:
+            raise StackError("a dev stack with %d node(s) already runs from %s; `make stack-down` first"
+                             % (layout["brokers"], stack_dir()))
+    else:
+        layout = plan_layout()
+        if layout_differs(layout):
+            raise StackError("%s holds data of a stack with a different node count; `make stack-wipe` first"
+                             % stack_dir())
+        save_layout(layout)
+    todo = [s for s in services(layout) if only in (None, s) and our_pid(s) is None]
+    if not todo:
+        print("dev stack already running (nothing started)")
+        cmd_status()
+        return []
+    for name in todo:
+        holder = port_holder(service_port(layout, name))
+        if holder:
+            raise StackError("port %d, needed by %s, is already in use by: %s. Stop that process or set "
+                             "another port (K2_KAFKA_PORT, K2_REGISTRY1_PORT, ...)."
+                             % (service_port(layout, name), name, holder))
+    java = find_java()
+    try:
+        start_services(layout, todo, java)
+    except BaseException:
+        for name in reversed(todo):  # leave nothing half-started behind
+            stop_service(name)
+        raise
+    print("started %s in %.1fs" % (", ".join(todo), time.time() - started))
+    cmd_status()
+    return todo
+
+
+def start_services(layout, todo, java):
+    deadline = time.time() + timeout()
+    kafka_todo = [n for n in layout["nodes"] if n["name"] in todo]
+    if kafka_todo:
+        classpath, fetched = kafka_classpath()
+        print("kafka classpath: %s" % ("downloaded" if fetched else "cached"))
+        for node in kafka_todo:
+            start_kafka_node(layout, node, java, classpath)
+        wait_kafka(layout, todo, deadline)
+    reg_todo = [r for r in layout["registries"] if r["name"] in todo]
+    if reg_todo:
+        runner, fetched = apicurio_runner()
+        print("apicurio registry: %s" % ("downloaded" if fetched else "cached"))
+        for reg in reg_todo:
+            start_registry(layout, reg, java, runner)
+        wait_registries(layout, todo, deadline)
+        set_global_compatibility(layout)
+
+
+def layout_differs(layout):
+    cluster = os.path.join(stack_dir(), "data")
+    if not os.path.isdir(cluster):
+        return False
+    existing = set(os.listdir(cluster))
+    return bool(existing) and not existing <= {n["name"] for n in layout["nodes"]}
+
+
+def cmd_down(only=None):
+    layout = load_layout()
+    if not layout:
+        print("dev stack: nothing to stop (no %s)" % state_path())
+        return
+    order = list(reversed(services(layout)))  # registries before Kafka
+    stopped = [name for name in order if only in (None, name) and stop_service(name)]
+    print("stopped: %s" % (", ".join(stopped) or "nothing was running"))
+
+
+def describe(layout):
+    items = []
+    for name in services(layout):
+        pid = our_pid(name)
+        items.append({"service": name, "port": service_port(layout, name), "pid": pid,
+                      "running": pid is not None, "rss_kib": rss_kib(pid) if pid else 0,
+                      "log": log_path(name)})
+    return items
+
+
+def cmd_status(as_json=False):
+    layout = load_layout()
+    if not layout:
+        if as_json:
+            print(json.dumps({"running": False}))
+        else:
+            print("dev stack: not set up (no %s)" % state_path())
+        return 3
+    items = describe(layout)
+    up = all(i["running"] for i in items)
+    if as_json:
+        out = dict(layout, running=up, services=items)
+        print(json.dumps(out, indent=2))
+        return 0 if up else 3
+    for item in items:
+        state = "running pid %d, %d MiB" % (item["pid"], item["rss_kib"] // 1024) if item["running"] else "stopped"
+        print("  %-10s 127.0.0.1:%-5d %s" % (item["service"], item["port"], state))
+    print("  bootstrap_servers:    %s" % layout["bootstrap_servers"])
+    print("  schema_registry_urls: %s" % ", ".join(layout["schema_registry_urls"]))
+    print("  total resident memory: %d MiB" % (sum(i["rss_kib"] for i in items) // 1024))
+    print("  logs: %s" % os.path.join(stack_dir(), "logs"))
+    return 0 if up else 3
+
+
+def cmd_run(command):
+    """Run `command` with the stack up; stop afterwards exactly the services this call started."""
+    started = cmd_up()
+    try:
+        return subprocess.call(command)
+    finally:
+        if started:
+            for name in reversed(started):
+                stop_service(name)
+            print("stopped what this run started: %s" % ", ".join(reversed(started)))
+
+
+def cmd_wipe():
+    cmd_down()
+    shutil.rmtree(stack_dir(), ignore_errors=True)
+    print("wiped %s" % stack_dir())
+
+
+def main(argv):
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    try:
+        if command == "up":
+            cmd_up()
+        elif command == "down":
+            cmd_down()
+        elif command == "status":
+            return cmd_status(as_json="--json" in rest)
+        elif command == "wipe":
+            cmd_wipe()
+        elif command == "run" and rest[:1] == ["--"] and len(rest) > 1:
+            return cmd_run(rest[1:])
+        elif command in ("start", "stop") and len(rest) == 1:
+            layout = load_layout()
+            if not layout:
+                raise StackError("no dev stack set up in %s; run `make stack-up` first" % stack_dir())
+            service_port(layout, rest[0])
+            (cmd_up if command == "start" else cmd_down)(rest[0])
+        else:
+            raise StackError("usage: devstack.py up|down|status [--json]|wipe|start SERVICE|stop SERVICE|run -- COMMAND...")
+    except StackError as exc:
+        print("devstack: %s" % exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
