@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that builds Kafka admin clients.
+
+`kafka_argument_spec()` pairs with the `k2.kafka_ops.kafka` doc fragment. `KafkaAdmin` wraps
+confluent-kafka's AdminClient: every call is batched (one request for many topics), bounded by
+`request_timeout`, and returns plain data so the planners can be tested with a fake of this class.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import traceback
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+
+CONFLUENT_KAFKA_MIN = (2, 3, 0)
+try:
+    import confluent_kafka
+    from confluent_kafka import KafkaError, KafkaException, TopicCollection, TopicPartition
+    from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
+                                       ConfigSource, NewPartitions, NewTopic, OffsetSpec, ResourceType)
+    CONFLUENT_KAFKA_IMPORT_ERROR = None
+except ImportError:
+    confluent_kafka = None
+    CONFLUENT_KAFKA_IMPORT_ERROR = traceback.format_exc()
+
+SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
+SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
+
+
+def kafka_argument_spec():
+    """Connection options shared by every module (doc fragment k2.kafka_ops.kafka)."""
+    return dict(
+        bootstrap_servers=dict(type='str', default='127.0.0.1:9092',
+                               fallback=(env_fallback, ['K2_KAFKA_BOOTSTRAP_SERVERS'])),
+        security_protocol=dict(type='str', default='PLAINTEXT', choices=SECURITY_PROTOCOLS),
+        sasl_mechanism=dict(type='str', choices=SASL_MECHANISMS),
+        sasl_username=dict(type='str'),
+        sasl_password=dict(type='str', no_log=True),
+        ssl_cafile=dict(type='path'),
+        ssl_certfile=dict(type='path'),
+        ssl_keyfile=dict(type='path'),
+        ssl_keyfile_password=dict(type='str', no_log=True),
+        request_timeout=dict(type='int', default=30),
+    )
+
+
+def require_confluent_kafka(module):
+    """Fail with missing_required_lib when confluent-kafka is absent or older than the floor."""
+    if confluent_kafka is None:
+        module.fail_json(msg=missing_required_lib('confluent-kafka'), exception=CONFLUENT_KAFKA_IMPORT_ERROR)
+    text = getattr(confluent_kafka, '__version__', None) or confluent_kafka.version()
+    text = text[0] if isinstance(text, tuple) else text  # older releases return (version, int)
+    version = tuple(int(p) for p in text.split('.')[:3] if p.isdigit())
+    if version < CONFLUENT_KAFKA_MIN:
+        module.fail_json(msg='confluent-kafka %s is too old: k2.kafka_ops needs %s or newer'
+                         % (text, '.'.join(str(v) for v in CONFLUENT_KAFKA_MIN)))
+
+
+def client_config(params):
+    """librdkafka settings from module params; a request that cannot connect is refused by field name."""
+    protocol = params.get('security_protocol') or 'PLAINTEXT'
+    timeout_ms = int(params.get('request_timeout') or 30) * 1000
+    if timeout_ms <= 0:
+        raise K2Error("request_timeout: expected a positive number of seconds, got %r" % params['request_timeout'])
+    conf = {
+        'bootstrap.servers': params['bootstrap_servers'],
+        'security.protocol': protocol,
+        'client.id': 'k2.kafka_ops',
+        'socket.timeout.ms': timeout_ms,
+        'socket.connection.setup.timeout.ms': timeout_ms,
+        'reconnect.backoff.max.ms': 1000,
+    }
+    if protocol.startswith('SASL'):
+        missing = [f for f in ('sasl_mechanism', 'sasl_username', 'sasl_password') if not params.get(f)]
+        if missing:
+            raise K2Error("security_protocol %s needs %s; set them (e.g. sasl_mechanism: SCRAM-SHA-512)"
+                          % (protocol, ', '.join(missing)))
+        conf.update({'sasl.mechanism': params['sasl_mechanism'], 'sasl.username': params['sasl_username'],
+                     'sasl.password': params['sasl_password']})
+    if protocol.endswith('SSL'):
+        for field, key in (('ssl_cafile', 'ssl.ca.location'), ('ssl_certfile', 'ssl.certificate.location'),
+                           ('ssl_keyfile', 'ssl.key.location'), ('ssl_keyfile_password', 'ssl.key.password')):
+            if params.get(field):
+                conf[key] = params[field]
+    return conf
+
+
+class _ClientEvents:
+    """Keeps the client's last connection errors so a timeout can say why (refused, TLS, auth)."""
+
+    def __init__(self):
+        self.errors = []
+
+    def on_error(self, err):
+        self.errors = (self.errors + [err.str()])[-3:]
+
+    # logging.Logger duck type for librdkafka's log callback: keep it off stderr, remember failures.
+    def log(self, level, fmt, *args):
+        text = fmt % args if args else fmt
+        if level <= 4 and ('fail' in text.lower() or 'error' in text.lower()):
+            self.errors = (self.errors + [text])[-3:]
+
+    def last(self):
+        return '; '.join(self.errors)
+
+
+def _err_text(exc):
+    err = exc.args[0] if exc.args else exc
+    return err.str() if hasattr(err, 'str') else str(err)
+
+
+def _err_code(exc):
+    err = exc.args[0] if exc.args else None
+    return err.code() if hasattr(err, 'code') else None
+
+
+class KafkaAdmin:
+    """Batched admin operations returning plain data. One instance = one client = one connection set."""
+
+    def __init__(self, params):
+        self.params = params
+        self.timeout = float(params.get('request_timeout') or 30)
+        self.events = _ClientEvents()
+        conf = client_config(params)
+        conf['error_cb'] = self.events.on_error
+        conf['logger'] = self.events
+        self.client = AdminClient(conf)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _kw(self, **extra):
+        extra.setdefault('request_timeout', self.timeout)
+        return extra
+
+    def _result(self, future, what):
+        try:
+            return future.result(timeout=self.timeout + 5)
+        except Exception as exc:  # concurrent TimeoutError or KafkaException
+            raise self._connection_error(exc, what)
+
+    def _connection_error(self, exc, what):
+        code = _err_code(exc)
+        text = _err_text(exc) if isinstance(exc, KafkaException) else (str(exc) or type(exc).__name__)
+        hint = self.events.last()
+        if code in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN) or \
+                not isinstance(exc, KafkaException):
+            return K2Error("Kafka at %s did not answer %s within request_timeout=%ss (%s%s). Check "
+                           "bootstrap_servers, security_protocol and that the brokers are up."
+                           % (self.params['bootstrap_servers'], what, int(self.timeout), text,
+                              '; client said: ' + hint if hint else ''))
+        if code in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
+            return K2Error("Kafka at %s refused authentication for %r: %s. Check sasl_username, "
+                           "sasl_password and sasl_mechanism." % (self.params['bootstrap_servers'],
+                                                                   self.params.get('sasl_username'), text))
+        return K2Error("Kafka %s failed: %s" % (what, text))
+
+    def _per_item(self, futures, what):
+        """{key: None on success or the broker's message}; a connection failure aborts the whole call."""
+        out = {}
+        for key, future in futures.items():
+            try:
+                future.result(timeout=self.timeout + 5)
+                out[key] = None
+            except KafkaException as exc:
+                if _err_code(exc) in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
+                    raise self._connection_error(exc, what)
+                out[key] = _err_text(exc)
+            except Exception as exc:
+                raise self._connection_error(exc, what)
+        return out
+
+    # -- cluster and topics -----------------------------------------------------------------------
+
+    def describe_cluster(self):
+        desc = self._result(self.client.describe_cluster(**self._kw()), 'describe cluster')
+        return {
+            'cluster_id': desc.cluster_id,
+            'controller_id': desc.controller.id if desc.controller else None,
+            'brokers': sorted(({'id': n.id, 'host': n.host, 'port': n.port, 'rack': n.rack} for n in desc.nodes),
+                              key=lambda b: b['id']),
+        }
+
+    def list_topic_names(self):
+        """Every topic name, internal ones included: one metadata request."""
+        try:
+            meta = self.client.list_topics(timeout=self.timeout)
+        except KafkaException as exc:
+            raise self._connection_error(exc, 'a metadata request')
+        return sorted(meta.topics)
+
+    def describe_topics(self, names):
+        """{name: {partitions, replication_factor, partition_details}} for the topics that exist."""
+        names = sorted(set(names))
+        if not names:
+            return {}
+        futures = self.client.describe_topics(TopicCollection(names), **self._kw())
+        out = {}
+        for name, future in futures.items():
+            try:
+                desc = future.result(timeout=self.timeout + 5)
+            except KafkaException as exc:
+                if _err_code(exc) == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    continue
+                raise self._connection_error(exc, 'describe topics')
+            except Exception as exc:
+                raise self._connection_error(exc, 'describe topics')
+            parts = sorted(desc.partitions, key=lambda p: p.id)
+            out[name] = {
+                'partitions': len(parts),
+                'replication_factor': len(parts[0].replicas) if parts else 0,
+                'partition_details': [{'partition': p.id, 'leader': p.leader.id if p.leader else None,
+                                       'replicas': [r.id for r in p.replicas], 'isr': [r.id for r in p.isr]}
+                                      for p in parts],
+            }
+        return out
+
+    def describe_topic_configs(self, names):
+        """{name: {key: {value, override, read_only, sensitive}}} in one DescribeConfigs request."""
+        resources = [ConfigResource(ResourceType.TOPIC, n) for n in sorted(set(names))]
+        if not resources:
+            return {}
+        futures = self.client.describe_configs(resources, **self._kw())
+        out = {}
+        for resource, future in futures.items():
+            entries = self._result(future, 'describe configs')
+            out[resource.name] = dict(
+                (key, {'value': e.value, 'override': e.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value,
+                       'read_only': bool(e.is_read_only), 'sensitive': bool(e.is_sensitive)})
+                for key, e in entries.items())
+        return out
+
+    def create_topics(self, specs, validate_only=False):
+        new = [NewTopic(s['name'], num_partitions=s['partitions'],
+                        replication_factor=s.get('replication_factor') or -1,
+                        config=dict(s.get('config') or {})) for s in specs]
+        if not new:
+            return {}
+        futures = self.client.create_topics(new, operation_timeout=self.timeout, validate_only=validate_only,
+                                            **self._kw())
+        return self._per_item(futures, 'create topics')
+
+    def create_partitions(self, counts, validate_only=False):
+        new = [NewPartitions(name, count) for name, count in sorted(counts.items())]
+        if not new:
+            return {}
+        futures = self.client.create_partitions(new, operation_timeout=self.timeout,
+                                                validate_only=validate_only, **self._kw())
+        return self._per_item(futures, 'create partitions')
+
+    def alter_topic_configs(self, changes, validate_only=False):
+        """changes: {topic: {'set': {key: value}, 'delete': [key]}}, one IncrementalAlterConfigs request."""
+        resources = []
+        for name, change in sorted(changes.items()):
+            entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET)
+                       for k, v in sorted(change.get('set', {}).items())]
+            entries += [ConfigEntry(k, None, incremental_operation=AlterConfigOpType.DELETE)
+                        for k in sorted(change.get('delete', []))]
+            resources.append(ConfigResource(ResourceType.TOPIC, name, incremental_configs=entries))
+        if not resources:
+            return {}
+        futures = self.client.incremental_alter_configs(resources, validate_only=validate_only, **self._kw())
+        return dict((res.name, err) for res, err in self._per_item(futures, 'alter configs').items())
+
+    def delete_topics(self, names):
+        if not names:
+            return {}
+        futures = self.client.delete_topics(sorted(names), operation_timeout=self.timeout, **self._kw())
+        return self._per_item(futures, 'delete topics')
+
+    def list_offsets(self, partitions, spec):
+        """partitions: [(topic, partition)], spec: 'earliest'|'latest' -> {(topic, partition): offset}."""
+        if not partitions:
+            return {}
+        offset_spec = OffsetSpec.earliest() if spec == 'earliest' else OffsetSpec.latest()
+        request = dict((TopicPartition(t, p), offset_spec) for t, p in partitions)
+        futures = self.client.list_offsets(request, **self._kw())
+        out = {}
+        for tp, future in futures.items():
+            out[(tp.topic, tp.partition)] = self._result(future, 'list offsets').offset
+        return out
