@@ -164,7 +164,7 @@ def reconcile(admin, specs, config_mode='merge', replication_factor_mismatch='fa
     if refused:
         raise K2Error('the broker refused %s, nothing was changed: %s' % (
             ', '.join(sorted(refused)), '; '.join('%s: %s' % kv for kv in sorted(refused.items()))),
-            failed=refused, topics=result['topics'])
+            topic_errors=refused, topics=result['topics'])
     result['changed'] = any(i['actions'] for i in items)
     if check_mode or not result['changed']:
         return result
@@ -174,7 +174,7 @@ def reconcile(admin, specs, config_mode='merge', replication_factor_mismatch='fa
         applied = sorted(i['name'] for i in items if i['actions'] and i['name'] not in failed)
         raise K2Error('%d of %d topic change(s) failed: %s. Applied: %s' % (
             len(failed), len(failed) + len(applied), '; '.join('%s: %s' % kv for kv in sorted(failed.items())),
-            ', '.join(applied) or 'none'), failed=failed, applied=applied, topics=result['topics'], changed=bool(applied))
+            ', '.join(applied) or 'none'), topic_errors=failed, applied=applied, topics=result['topics'], changed=bool(applied))
     return result
 
 

@@ -149,7 +149,7 @@ topics:
       actions: [create]
       before: null
       after: {partitions: 100, replication_factor: 1, config: {retention.ms: '604800000'}}
-failed:
+topic_errors:
   description: On failure, the broker's message per topic that was refused or failed.
   returned: failure
   type: dict

@@ -1,0 +1,78 @@
+"""A fake of module_utils.kafka_client.KafkaAdmin: same methods, plain data, and a log of every write."""
+import copy
+
+
+class FakeAdmin:
+    DEFAULT_CONFIG = {"retention.ms": "604800000", "cleanup.policy": "delete", "compression.type": "producer",
+                      "min.insync.replicas": "1", "segment.bytes": "1073741824"}
+    READ_ONLY = {"message.format.version.internal"}
+
+    def __init__(self, topics=None, refuse=None, fail=None):
+        # topics: {name: {"partitions": n, "replication_factor": r, "config": {overrides}}}
+        self.topics = copy.deepcopy(topics or {})
+        self.refuse = refuse or {}   # {name: message} refused by validate_only
+        self.fail = fail or {}       # {name: message} failing on the real call
+        self.calls = []
+
+    def describe_topics(self, names):
+        self.calls.append(("describe_topics", sorted(names)))
+        return dict((n, {"partitions": t["partitions"], "replication_factor": t["replication_factor"],
+                         "partition_details": []}) for n, t in self.topics.items() if n in names)
+
+    def describe_topic_configs(self, names):
+        self.calls.append(("describe_topic_configs", sorted(names)))
+        out = {}
+        for name in names:
+            overrides = self.topics[name].get("config", {})
+            entries = dict((k, {"value": v, "override": False, "read_only": False, "sensitive": False})
+                           for k, v in self.DEFAULT_CONFIG.items())
+            entries.update((k, {"value": "x", "override": False, "read_only": True, "sensitive": False})
+                           for k in self.READ_ONLY)
+            entries.update((k, {"value": v, "override": True, "read_only": False, "sensitive": False})
+                           for k, v in overrides.items())
+            out[name] = entries
+        return out
+
+    def _answer(self, op, names, validate_only):
+        self.calls.append((op + (":validate" if validate_only else ""), sorted(names)))
+        source = self.refuse if validate_only else self.fail
+        return dict((n, source.get(n)) for n in names)
+
+    def create_topics(self, specs, validate_only=False):
+        result = self._answer("create_topics", [s["name"] for s in specs], validate_only)
+        if not validate_only:
+            for s in specs:
+                if not result[s["name"]]:
+                    self.topics[s["name"]] = {"partitions": s["partitions"],
+                                              "replication_factor": s.get("replication_factor") or 1,
+                                              "config": dict(s["config"])}
+        return result
+
+    def create_partitions(self, counts, validate_only=False):
+        result = self._answer("create_partitions", list(counts), validate_only)
+        if not validate_only:
+            for name, count in counts.items():
+                if not result[name]:
+                    self.topics[name]["partitions"] = count
+        return result
+
+    def alter_topic_configs(self, changes, validate_only=False):
+        result = self._answer("alter_topic_configs", list(changes), validate_only)
+        if not validate_only:
+            for name, change in changes.items():
+                if not result[name]:
+                    config = self.topics[name].setdefault("config", {})
+                    config.update(change.get("set", {}))
+                    for key in change.get("delete", []):
+                        config.pop(key, None)
+        return result
+
+    def delete_topics(self, names):
+        result = self._answer("delete_topics", list(names), False)
+        for name in names:
+            if not result[name]:
+                del self.topics[name]
+        return result
+
+    def writes(self):
+        return [c for c in self.calls if not c[0].startswith("describe") and not c[0].endswith(":validate") and c[1]]
