@@ -28,6 +28,7 @@ except ImportError:
     confluent_kafka = None
     CONFLUENT_KAFKA_IMPORT_ERROR = traceback.format_exc()
 
+TOPIC_EXISTS = 'already exists: '
 SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
 SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
 
@@ -159,17 +160,22 @@ class KafkaAdmin:
                                                                    self.params.get('sasl_username'), text))
         return K2Error("Kafka %s failed: %s" % (what, text))
 
-    def _per_item(self, futures, what):
-        """{key: None on success or the broker's message}; a connection failure aborts the whole call."""
+    def _per_item(self, futures, what, ok_codes=()):
+        """{key: None on success or the broker's message}; a connection failure aborts the whole call.
+        A topic that already exists is reported as TOPIC_EXISTS + message so the planner can re-read it."""
         out = {}
         for key, future in futures.items():
             try:
                 future.result(timeout=self.timeout + 5)
                 out[key] = None
             except KafkaException as exc:
-                if _err_code(exc) in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
+                code = _err_code(exc)
+                if code in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
                     raise self._connection_error(exc, what)
-                out[key] = _err_text(exc)
+                if code in ok_codes:
+                    out[key] = None
+                else:
+                    out[key] = (TOPIC_EXISTS if code == KafkaError.TOPIC_ALREADY_EXISTS else '') + _err_text(exc)
             except Exception as exc:
                 raise self._connection_error(exc, what)
         return out
@@ -270,7 +276,8 @@ class KafkaAdmin:
         if not names:
             return {}
         futures = self.client.delete_topics(sorted(names), operation_timeout=self.timeout, **self._kw())
-        return self._per_item(futures, 'delete topics')
+        # already gone (a delete still propagating) is what was asked for
+        return self._per_item(futures, 'delete topics', ok_codes=(KafkaError.UNKNOWN_TOPIC_OR_PART,))
 
     def list_offsets(self, partitions, spec):
         """partitions: [(topic, partition)], spec: 'earliest'|'latest' -> {(topic, partition): offset}."""

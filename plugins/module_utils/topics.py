@@ -8,8 +8,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (config_value, is_positive_int,
                                                                                  topic_name_problem)
 
@@ -146,26 +148,45 @@ def _failures(*results):
     return out
 
 
-def reconcile(admin, specs, config_mode='merge', replication_factor_mismatch='fail', check_mode=False):
+def _summary(errors, limit=10):
+    """'name: message; ...' for the first `limit` topics, and how many more (the full map is in topic_errors)."""
+    shown = ['%s: %s' % kv for kv in sorted(errors.items())[:limit]]
+    more = len(errors) - limit
+    return '; '.join(shown) + ('; ... and %d more (see topic_errors)' % more if more > 0 else '')
+
+
+def _read_plan_validate(admin, specs, config_mode, replication_factor_mismatch, wait):
+    """Read the named topics, plan, and have the broker validate the plan. A topic the broker says exists
+    but metadata did not show yet (just created elsewhere) is re-read until `wait` seconds have passed."""
+    deadline = time.time() + wait
+    while True:
+        live = admin.describe_topics([s['name'] for s in specs])
+        present = [s['name'] for s in specs if s['state'] == 'present' and s['name'] in live]
+        live_configs = admin.describe_topic_configs(present) if present else {}
+        items, errors, warnings = plan(specs, live, live_configs, config_mode, replication_factor_mismatch)
+        if errors:
+            raise K2Error('request refused, nothing was changed: %s' % '; '.join(errors), errors=errors,
+                          topics=[_public(i) for i in items])
+        creates, raises, alters, deletes = _batches(items)
+        refused = _failures(admin.create_topics(creates, validate_only=True),
+                            admin.create_partitions(raises, validate_only=True),
+                            admin.alter_topic_configs(alters, validate_only=True))
+        racing = [n for n, msg in refused.items() if msg.startswith(TOPIC_EXISTS)]
+        if racing and time.time() < deadline:
+            time.sleep(0.5)
+            continue
+        if refused:
+            raise K2Error('the broker refused %d topic(s), nothing was changed: %s' % (len(refused), _summary(refused)),
+                          topic_errors=refused, topics=[_public(i) for i in items])
+        return items, warnings, (creates, raises, alters, deletes)
+
+
+def reconcile(admin, specs, config_mode='merge', replication_factor_mismatch='fail', check_mode=False, wait=10):
     """Read, plan, validate the whole plan (locally, then with the broker), then apply it in batches."""
-    names = [s['name'] for s in specs]
-    live = admin.describe_topics(names)
-    present = [s['name'] for s in specs if s['state'] == 'present' and s['name'] in live]
-    live_configs = admin.describe_topic_configs(present) if present else {}
-    items, errors, warnings = plan(specs, live, live_configs, config_mode, replication_factor_mismatch)
-    result = {'topics': [_public(i) for i in items], 'warnings': warnings}
-    if errors:
-        raise K2Error('request refused, nothing was changed: %s' % '; '.join(errors), errors=errors,
-                      topics=result['topics'])
-    creates, raises, alters, deletes = _batches(items)
-    refused = _failures(admin.create_topics(creates, validate_only=True),
-                        admin.create_partitions(raises, validate_only=True),
-                        admin.alter_topic_configs(alters, validate_only=True))
-    if refused:
-        raise K2Error('the broker refused %s, nothing was changed: %s' % (
-            ', '.join(sorted(refused)), '; '.join('%s: %s' % kv for kv in sorted(refused.items()))),
-            topic_errors=refused, topics=result['topics'])
-    result['changed'] = any(i['actions'] for i in items)
+    items, warnings, batches = _read_plan_validate(admin, specs, config_mode, replication_factor_mismatch, wait)
+    creates, raises, alters, deletes = batches
+    result = {'topics': [_public(i) for i in items], 'warnings': warnings,
+              'changed': any(i['actions'] for i in items)}
     if check_mode or not result['changed']:
         return result
     failed = _failures(admin.create_topics(creates), admin.create_partitions(raises),
@@ -173,8 +194,8 @@ def reconcile(admin, specs, config_mode='merge', replication_factor_mismatch='fa
     if failed:
         applied = sorted(i['name'] for i in items if i['actions'] and i['name'] not in failed)
         raise K2Error('%d of %d topic change(s) failed: %s. Applied: %s' % (
-            len(failed), len(failed) + len(applied), '; '.join('%s: %s' % kv for kv in sorted(failed.items())),
-            ', '.join(applied) or 'none'), topic_errors=failed, applied=applied, topics=result['topics'], changed=bool(applied))
+            len(failed), len(failed) + len(applied), _summary(failed), ', '.join(applied[:10]) or 'none'),
+            topic_errors=failed, applied=applied, topics=result['topics'], changed=bool(applied))
     return result
 
 

@@ -93,7 +93,7 @@ def test_broker_refusal_changes_nothing_and_names_the_topic():
     admin = FakeAdmin(refuse={"b": "Unknown topic config name: bogus"})
     with pytest.raises(K2Error) as info:
         reconcile(admin, specs({"name": "a", "partitions": 1}, {"name": "b", "partitions": 1}))
-    assert "the broker refused b, nothing was changed: b: Unknown topic config name: bogus" in str(info.value)
+    assert "the broker refused 1 topic(s), nothing was changed: b: Unknown topic config name: bogus" in str(info.value)
     assert admin.writes() == []
 
 
@@ -150,3 +150,28 @@ def test_diff_has_one_entry_per_changed_topic():
     entries = diff(result["topics"])
     assert [e["before_header"] for e in entries] == ["new"]
     assert entries[0]["before"] == {} and entries[0]["after"]["partitions"] == 2
+
+
+def test_a_topic_metadata_does_not_show_yet_is_re_read_not_recreated():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
+
+    class Lagging(FakeAdmin):
+        hidden = 1
+
+        def describe_topics(self, names):
+            seen = FakeAdmin.describe_topics(self, names)
+            if self.hidden:
+                self.hidden -= 1
+                seen.pop("t", None)
+            return seen
+
+        def create_topics(self, specs, validate_only=False):
+            if validate_only and any(s["name"] in self.topics for s in specs):
+                self.calls.append(("create_topics:validate", [s["name"] for s in specs]))
+                return dict((s["name"], TOPIC_EXISTS + "Topic 't' already exists.") for s in specs)
+            return FakeAdmin.create_topics(self, specs, validate_only)
+
+    admin = Lagging({"t": {"partitions": 2, "replication_factor": 1}})
+    result = reconcile(admin, specs({"name": "t", "partitions": 2}), wait=5)
+    assert not result["changed"] and result["topics"][0]["action"] == "none"
+    assert admin.writes() == []

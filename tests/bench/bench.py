@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""`make bench`: figures measured on the running dev stack, each printed as a ratio against a baseline
+measured in the same run. Not a test: it asserts nothing about time, it prints.
+
+(a) no-op reconcile of 1,000 K2-style topics: one kafka_topic task vs one task per topic (first 100, scaled)
+(b) the same no-op reconcile vs the bare AdminClient describe calls it needs (the floor)
+(c) creating 300 topics of 10 partitions: one kafka_topic task vs one bare create_topics batch
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, ".collections"))
+
+from confluent_kafka import KafkaError, KafkaException, TopicCollection  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType  # noqa: E402
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import KafkaAdmin  # noqa: E402
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import normalize_specs, reconcile  # noqa: E402
+
+BOOTSTRAP = os.environ.get("K2_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+PREFIX = "bench.%d." % os.getpid()
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+
+def k2_topics(count):
+    """count K2-style topics: exchanges x (trades, quotes, reference_data), 1 to 10 partitions."""
+    out = []
+    for i in range(count):
+        exchange, data_type = divmod(i, 3)
+        dt = ("trades", "quotes", "reference_data")[data_type]
+        out.append({"name": "%smarket.equities.%s.x%03d" % (PREFIX, dt, exchange), "partitions": 1 + i % 10,
+                    "replication_factor": 1,
+                    "config": {"retention.ms": "604800000", "compression.type": "lz4", "min.insync.replicas": "1"}})
+    return out
+
+
+def timed(fn):
+    started = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - started, value
+
+
+def playbook(tasks, variables, expect_noop=True):
+    """Run ansible-playbook with one play on localhost; return wall seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "vars.json"), "w") as handle:
+            json.dump(variables, handle)
+        path = os.path.join(tmp, "play.yml")
+        with open(path, "w") as handle:
+            json.dump([{"hosts": "localhost", "gather_facts": False, "connection": "local",
+                        "vars_files": [os.path.join(tmp, "vars.json")], "tasks": tasks}], handle)
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"))
+        started = time.perf_counter()
+        proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "localhost,", "-e", "ansible_python_interpreter=" + sys.executable, path], capture_output=True, text=True,
+                              env=env, cwd=REPO)
+        elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit("playbook failed:\n%s" % proc.stdout[-3000:])
+    if expect_noop and "changed=0" not in proc.stdout:
+        sys.exit("a no-op run reported changes:\n%s" % proc.stdout[-2000:])
+    return elapsed
+
+
+def bare_describe(names):
+    client = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    for future in client.describe_topics(TopicCollection(names)).values():
+        future.result()
+    resources = [ConfigResource(ResourceType.TOPIC, n) for n in names]
+    for future in client.describe_configs(resources).values():
+        future.result()
+
+
+def module_reconcile(topics, check=False):
+    result = reconcile(KafkaAdmin({"bootstrap_servers": BOOTSTRAP, "request_timeout": 60}),
+                       normalize_specs(topics, "present", "topics"), check_mode=check)
+    return result["changed"]
+
+
+def delete_all(client):
+    names = [n for n in client.list_topics(timeout=30).topics if n.startswith(PREFIX)]
+    for start in range(0, len(names), 200):
+        for future in client.delete_topics(names[start:start + 200], operation_timeout=60).values():
+            try:
+                future.result()
+            except KafkaException as exc:  # already gone: a delete still propagating
+                if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    raise
+
+
+def wait_visible(client, names):
+    for _ in range(100):
+        if set(names) <= set(client.list_topics(timeout=30).topics):
+            return
+        time.sleep(0.2)
+
+
+def main():
+    client = AdminClient({"bootstrap.servers": BOOTSTRAP})
+    topics = k2_topics(1000)
+    names = [t["name"] for t in topics]
+    figures = []
+    try:
+        # setup: create the 1,000 topics (untimed), then check they reconcile to a no-op
+        for start in range(0, len(topics), 250):
+            module_reconcile(topics[start:start + 250])
+        wait_visible(client, names)
+        assert module_reconcile(topics) is False, "setup did not converge"
+
+        # (a) one task vs a task per topic (loop over the first 100, scaled to 1,000)
+        one = playbook([{"name": "reconcile 1,000 topics", "k2.kafka_ops.kafka_topic": {
+            "bootstrap_servers": BOOTSTRAP, "topics": "{{ topics }}"}}], {"topics": topics})
+        per = playbook([{"name": "reconcile one topic", "loop": "{{ topics[:100] }}", "k2.kafka_ops.kafka_topic": {
+            "bootstrap_servers": BOOTSTRAP, "name": "{{ item.name }}", "partitions": "{{ item.partitions }}",
+            "replication_factor": 1, "config": "{{ item.config }}"}}], {"topics": topics})
+        per_scaled = per * 10
+        figures.append(("(a) no-op reconcile of 1,000 topics: one task %.1fs vs one task per topic %.1fs "
+                        "(100 measured: %.1fs, x10)" % (one, per_scaled, per), per_scaled / one, ">= 20x faster"))
+
+        # (b) module logic vs the bare describe calls it needs, both in process, best of 3
+        floor = min(timed(lambda: bare_describe(names))[0] for _ in range(3))
+        mod = min(timed(lambda: module_reconcile(topics))[0] for _ in range(3))
+        figures.append(("(b) no-op reconcile in process: kafka_topic %.2fs vs bare describe_topics + describe_configs "
+                        "%.2fs (floor)" % (mod, floor), mod / floor, "<= 2x the floor"))
+        delete_all(client)
+
+        # (c) create 300 topics x 10 partitions: one task vs one bare create_topics batch
+        many = [{"name": "%screate.a%03d" % (PREFIX, i), "partitions": 10, "replication_factor": 1, "config": {}}
+                for i in range(300)]
+        bare = [NewTopic("%screate.b%03d" % (PREFIX, i), 10, 1) for i in range(300)]
+
+        def bare_create():
+            for future in client.create_topics(bare, operation_timeout=120).values():
+                future.result()
+        base, _ = timed(bare_create)
+        task, _ = timed(lambda: module_reconcile(many))
+        figures.append(("(c) create 300 topics x 10 partitions: kafka_topic logic %.2fs vs bare create_topics %.2fs"
+                        % (task, base), task / base, "<= 1.5x"))
+        delete_all(client)
+        bare = [NewTopic("%screate.c%03d" % (PREFIX, i), 10, 1) for i in range(300)]
+        base, _ = timed(bare_create)
+        many = [dict(t, name=t["name"].replace("create.a", "create.d")) for t in many]
+        task = playbook([{"name": "create 300 topics", "k2.kafka_ops.kafka_topic": {
+            "bootstrap_servers": BOOTSTRAP, "topics": "{{ topics }}"}}], {"topics": many}, expect_noop=False)
+        figures.append(("(c') the same through ansible-playbook (one task, process start-up included) %.2fs vs bare "
+                        "create_topics %.2fs" % (task, base), task / base, "for reference"))
+    finally:
+        delete_all(client)
+    print("\nk2.kafka_ops benchmarks (dev stack at %s)" % BOOTSTRAP)
+    for text, ratio, target in figures:
+        print("  %s\n      ratio %.2fx   target %s" % (text, ratio, target))
+
+
+if __name__ == "__main__":
+    main()
