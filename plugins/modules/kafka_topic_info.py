@@ -17,6 +17,7 @@ description:
 author: K2 Platform Team
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
+  - k2.kafka_ops.schema_registry
 attributes:
   check_mode:
     support: full
@@ -87,11 +88,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                  require_confluent_kafka)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import topic_info
 
 
 def main():
     argument_spec = kafka_argument_spec()
+    argument_spec.update(schema_registry_argument_spec())
     argument_spec.update(
         names=dict(type='list', elements='str'),
         pattern=dict(type='str', default=r'^market\.'),

@@ -81,8 +81,8 @@ def module_reconcile(topics, check=False):
     return result["changed"]
 
 
-def delete_all(client):
-    names = [n for n in client.list_topics(timeout=30).topics if n.startswith(PREFIX)]
+def delete_all(client, prefix=PREFIX):
+    names = [n for n in client.list_topics(timeout=30).topics if n.startswith(prefix)]
     for start in range(0, len(names), 200):
         for future in client.delete_topics(names[start:start + 200], operation_timeout=60).values():
             try:
@@ -104,6 +104,7 @@ def main():
     topics = k2_topics(1000)
     names = [t["name"] for t in topics]
     figures = []
+    delete_all(client, "bench.")  # what an interrupted earlier run left
     try:
         # setup: create the 1,000 topics (untimed), then check they reconcile to a no-op
         for start in range(0, len(topics), 250):

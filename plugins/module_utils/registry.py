@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that talks to a Confluent-compatible Schema Registry.
+
+Base URLs are tried in order: a connection error, a timeout or a 5xx moves to the next one; a 4xx is an
+answer. Confluent's `{error_code, message}` bodies become RegistryError with a readable meaning.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import socket
+
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from ansible.module_utils.urls import open_url
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+
+CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
+ERROR_MEANINGS = {
+    40401: 'subject not found',
+    40402: 'version not found',
+    40403: 'schema not found',
+    40404: 'subject was soft-deleted',
+    40405: 'subject must be soft-deleted first',
+    40406: 'schema version was soft-deleted',
+    40407: 'schema version must be soft-deleted first',
+    40408: 'subject has no subject-level compatibility',
+    409: 'incompatible schema',
+    40901: 'incompatible schema',
+    42201: 'invalid schema',
+    42202: 'invalid version',
+    42203: 'invalid compatibility level',
+    42204: 'invalid mode',
+    42205: 'operation not permitted',
+    50001: 'registry storage error',
+    50002: 'registry operation timed out',
+    50003: 'registry could not forward the request to its leader',
+}
+INCOMPATIBLE = (409, 40901)
+
+
+def schema_registry_argument_spec():
+    """Registry options shared by every module (doc fragment k2.kafka_ops.schema_registry)."""
+    return dict(
+        schema_registry_urls=dict(type='list', elements='str', default=['http://127.0.0.1:8081'],
+                                  fallback=(env_fallback, ['K2_SCHEMA_REGISTRY_URLS'])),
+        schema_registry_username=dict(type='str'),
+        schema_registry_password=dict(type='str', no_log=True),
+        schema_registry_ca_path=dict(type='path'),
+        schema_registry_client_cert=dict(type='path'),
+        schema_registry_client_key=dict(type='path'),
+        schema_registry_validate_certs=dict(type='bool', default=True),
+        schema_registry_timeout=dict(type='int', default=15),
+    )
+
+
+class RegistryError(K2Error):
+    """A 4xx answer from the registry: `code` is Confluent's error_code (or the HTTP status)."""
+
+    def __init__(self, msg, code, status, url):
+        super(RegistryError, self).__init__(msg, error_code=code, http_status=status, registry_url=url)
+        self.code = code
+        self.status = status
+
+
+def split_urls(urls):
+    out = []
+    for item in urls or []:
+        out.extend(u.strip().rstrip('/') for u in item.split(',') if u.strip())
+    return out
+
+
+class RegistryClient:
+    """Plain HTTP with failover, auth and TLS; every method returns parsed JSON or plain data."""
+
+    def __init__(self, params, opener=None):
+        self.urls = split_urls(params.get('schema_registry_urls'))
+        if not self.urls:
+            raise K2Error('schema_registry_urls: expected at least one URL, e.g. http://127.0.0.1:8081')
+        self.params = params
+        self.timeout = params.get('schema_registry_timeout') or 15
+        self.opener = opener or open_url
+        self.last_url = None
+
+    # -- transport --------------------------------------------------------------------------------
+
+    def request(self, method, path, body=None, query=None):
+        """Send to the first URL that answers; 4xx raises RegistryError, all down raises K2Error."""
+        tried = []
+        query = dict((k, v) for k, v in (query or {}).items() if v is not None)
+        suffix = path + ('?' + urlencode(sorted(query.items())) if query else '')
+        for base in self.urls:
+            try:
+                resp = self.opener(
+                    base + suffix, method=method, data=json.dumps(body) if body is not None else None,
+                    headers={'Content-Type': CONTENT_TYPE, 'Accept': CONTENT_TYPE + ', application/json'},
+                    timeout=self.timeout, validate_certs=self.params.get('schema_registry_validate_certs', True),
+                    ca_path=self.params.get('schema_registry_ca_path'),
+                    client_cert=self.params.get('schema_registry_client_cert'),
+                    client_key=self.params.get('schema_registry_client_key'),
+                    url_username=self.params.get('schema_registry_username'),
+                    url_password=self.params.get('schema_registry_password'),
+                    force_basic_auth=bool(self.params.get('schema_registry_username')))
+                self.last_url = base
+                raw = resp.read()
+                return json.loads(raw) if raw else None
+            except HTTPError as exc:
+                status, payload = exc.code, _json_body(exc)
+                if status >= 500:
+                    tried.append('%s: HTTP %d %s' % (base, status, _message(payload, exc)))
+                    continue
+                self.last_url = base
+                raise _registry_error(method, path, status, payload, exc, base)
+            except (URLError, socket.timeout, OSError, ValueError) as exc:
+                tried.append('%s: %s' % (base, getattr(exc, 'reason', None) or exc))
+        raise K2Error('no schema registry answered %s %s within %ss: %s. Check schema_registry_urls and that the '
+                      'registries are up.' % (method, path, self.timeout, '; '.join(tried)), registry_errors=tried)
+
+    def _maybe(self, method, path, missing, body=None, query=None):
+        """request() that returns None when the answer is one of the `missing` error codes."""
+        try:
+            return self.request(method, path, body, query)
+        except RegistryError as exc:
+            if exc.code in missing:
+                return None
+            raise
+
+    # -- subjects and versions --------------------------------------------------------------------
+
+    def subjects(self, prefix=None, deleted=False):
+        return self.request('GET', '/subjects', query={'subjectPrefix': prefix,
+                                                       'deleted': 'true' if deleted else None}) or []
+
+    def versions(self, subject, deleted=False):
+        """Version numbers of a subject ([] when it does not exist)."""
+        return self._maybe('GET', '/subjects/%s/versions' % _q(subject), (40401, 40404),
+                           query={'deleted': 'true' if deleted else None}) or []
+
+    def version(self, subject, version='latest', deleted=False):
+        return self._maybe('GET', '/subjects/%s/versions/%s' % (_q(subject), version), (40401, 40402, 40404),
+                           query={'deleted': 'true' if deleted else None})
+
+    def lookup(self, subject, payload, normalize=False):
+        """The registered version matching payload ({schema, schemaType, references}), or None."""
+        return self._maybe('POST', '/subjects/%s' % _q(subject), (40401, 40403, 40404), body=payload,
+                           query={'normalize': 'true' if normalize else None})
+
+    def test_compatibility(self, subject, payload):
+        """(is_compatible, reasons) against the latest version at the subject's level, asking for reasons."""
+        answer = self.request('POST', '/compatibility/subjects/%s/versions/latest' % _q(subject), body=payload,
+                              query={'verbose': 'true'}) or {}
+        return bool(answer.get('is_compatible')), list(answer.get('messages') or [])
+
+    def register(self, subject, payload, normalize=False):
+        """Register; payload may carry explicit `id` and `version` (IMPORT mode). Returns the schema id."""
+        answer = self.request('POST', '/subjects/%s/versions' % _q(subject), body=payload,
+                              query={'normalize': 'true' if normalize else None})
+        return answer.get('id')
+
+    def delete_subject(self, subject, permanent=False):
+        return self.request('DELETE', '/subjects/%s' % _q(subject),
+                            query={'permanent': 'true' if permanent else None}) or []
+
+    # -- config and mode --------------------------------------------------------------------------
+
+    def compatibility(self, subject=None):
+        """The subject's own level (None when it has none) or, without subject, the global level."""
+        path = '/config/%s' % _q(subject) if subject else '/config'
+        answer = self._maybe('GET', path, (40401, 40408)) or {}
+        return answer.get('compatibilityLevel') or answer.get('compatibility')
+
+    def set_compatibility(self, level, subject=None):
+        path = '/config/%s' % _q(subject) if subject else '/config'
+        return self.request('PUT', path, body={'compatibility': level})
+
+    def mode(self, subject=None):
+        """The mode (READWRITE, READONLY, IMPORT) or None when the registry has no mode API."""
+        path = '/mode/%s' % _q(subject) if subject else '/mode'
+        try:
+            answer = self.request('GET', path, query={'defaultToGlobal': 'true'} if subject else None) or {}
+        except RegistryError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return answer.get('mode')
+
+    def set_mode(self, mode, subject=None):
+        path = '/mode/%s' % _q(subject) if subject else '/mode'
+        try:
+            return self.request('PUT', path, body={'mode': mode})
+        except RegistryError as exc:
+            if exc.status == 404 and exc.code in (404, 40401, None):
+                raise K2Error('the registry at %s does not support modes (PUT %s answered 404), so it cannot '
+                              'import schemas with their ids; register them without id/version instead'
+                              % (exc.details.get('registry_url'), path), error_code=exc.code)
+            raise
+
+
+def _q(subject):
+    return quote(subject, safe='')
+
+
+def _json_body(exc):
+    try:
+        return json.loads(exc.read() or b'null')
+    except (ValueError, AttributeError, OSError):
+        return None
+
+
+def _message(payload, exc):
+    if isinstance(payload, dict) and payload.get('message'):
+        return payload['message']
+    return getattr(exc, 'reason', None) or str(exc)
+
+
+def _registry_error(method, path, status, payload, exc, url):
+    code = payload.get('error_code') if isinstance(payload, dict) else None
+    code = code or status
+    meaning = ERROR_MEANINGS.get(code) or ERROR_MEANINGS.get(status) or 'HTTP %d' % status
+    return RegistryError('%s %s: %s (error %s): %s' % (method, path, meaning, code, _message(payload, exc)),
+                         code, status, url)
