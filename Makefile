@@ -47,10 +47,10 @@ demo: setup stack-up
 	$(DEVSTACK) status
 
 test-unit: setup
-	$(PY) -m pytest -m unit tests/unit
+	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
 
 test-integration: setup
-	$(DEVSTACK) run -- $(PY) -m pytest -m "integration or contract" tests/integration
+	$(DEVSTACK) run -- $(PY) -m pytest -m integration tests/integration
 
 test: test-unit test-integration
 

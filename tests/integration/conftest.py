@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from helpers import run_module
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVSTACK = os.path.join(REPO, "tools", "devstack", "devstack.py")
 
@@ -71,25 +73,6 @@ def wait_until(predicate, timeout=30.0, interval=0.2):
         if value or time.time() > deadline:
             return value
         time.sleep(interval)
-
-
-COLLECTIONS = os.path.join(REPO, ".collections")
-
-
-def run_module(module, check=False, diff=False, **args):
-    """Run one of this collection's modules for real, as Ansible does (JSON args in, JSON result out)."""
-    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
-                   _ansible_keep_remote_files=False)
-    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
-    proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules." + module],
-                          input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
-                          env=env, timeout=600)
-    try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("module %s printed no JSON (rc %d):\n%s\n%s" % (module, proc.returncode, proc.stdout,
-                                                                            proc.stderr))
-    return result
 
 
 @pytest.fixture

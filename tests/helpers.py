@@ -1,0 +1,23 @@
+"""Helpers shared by the test layers."""
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, ".collections")
+
+
+def run_module(module, check=False, diff=False, **args):
+    """Run one of this collection's modules for real, as Ansible does (JSON args in, JSON result out)."""
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
+                   _ansible_keep_remote_files=False)
+    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules." + module],
+                          input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
+                          env=env, timeout=600)
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError("module %s printed no JSON (rc %d):\n%s\n%s" % (module, proc.returncode, proc.stdout,
+                                                                            proc.stderr))

@@ -1,0 +1,106 @@
+"""Registry client: failover order and error mapping, with a fake opener (no network)."""
+import io
+import json
+import socket
+
+import pytest
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, RegistryError
+from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import prepare_schema, same_schema
+
+pytestmark = pytest.mark.unit
+
+
+class Opener:
+    """Answers per base URL: an exception to raise, (status, body) for an HTTP error, or a body for 200."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.calls = []
+
+    def __call__(self, url, **kw):
+        self.calls.append((url, kw))
+        answer = next(v for k, v in self.answers.items() if url.startswith(k))
+        if isinstance(answer, Exception):
+            raise answer
+        if isinstance(answer, tuple):
+            status, body = answer
+            raise HTTPError(url, status, "err", {}, io.BytesIO(json.dumps(body).encode()))
+        return io.BytesIO(json.dumps(answer).encode())
+
+
+def client(answers, **params):
+    opener = Opener(answers)
+    params.setdefault("schema_registry_urls", list(answers))
+    return RegistryClient(params, opener=opener), opener
+
+
+def test_connection_errors_timeouts_and_5xx_move_to_the_next_url():
+    c, opener = client({"http://a": URLError("refused"), "http://b": socket.timeout("timed out"),
+                        "http://c": (503, {"error_code": 50003, "message": "forward"}), "http://d": ["s1"]})
+    assert c.subjects() == ["s1"]
+    assert [u.split("/subjects")[0] for u, _ in opener.calls] == ["http://a", "http://b", "http://c", "http://d"]
+    assert c.last_url == "http://d"
+
+
+def test_a_4xx_is_an_answer_not_a_reason_to_fail_over():
+    c, opener = client({"http://a": (422, {"error_code": 42201, "message": "bad"}), "http://b": []})
+    with pytest.raises(RegistryError) as info:
+        c.register("s", {"schema": "x"})
+    assert info.value.code == 42201 and "invalid schema (error 42201)" in info.value.msg
+    assert len(opener.calls) == 1
+
+
+def test_all_urls_down_names_each_url_and_its_reason():
+    c, _ = client({"http://a": URLError("Connection refused"), "http://b": (500, {"message": "boom"})})
+    with pytest.raises(K2Error) as info:
+        c.subjects()
+    assert "http://a: Connection refused" in info.value.msg and "http://b: HTTP 500 boom" in info.value.msg
+
+
+@pytest.mark.parametrize("code,meaning", [
+    (40401, "subject not found"), (40402, "version not found"), (40403, "schema not found"),
+    (409, "incompatible schema"), (40901, "incompatible schema"), (42201, "invalid schema"),
+    (42203, "invalid compatibility level"), (42205, "operation not permitted"),
+    (40405, "must be soft-deleted first"), (40407, "version must be soft-deleted first")])
+def test_confluent_error_codes_read_as_words(code, meaning):
+    status = 409 if code in (409, 40901) else 404 if code < 41000 else 422
+    c, _ = client({"http://a": (status, {"error_code": code, "message": "m"})})
+    with pytest.raises(RegistryError) as info:
+        c.request("GET", "/x")
+    assert meaning in info.value.msg and info.value.code == code
+
+
+def test_missing_things_read_as_none_or_empty():
+    c, _ = client({"http://a": (404, {"error_code": 40401, "message": "no"})})
+    assert c.versions("s") == [] and c.version("s") is None and c.lookup("s", {"schema": "x"}) is None
+
+
+def test_auth_tls_and_timeouts_reach_the_opener_and_urls_are_split():
+    c, opener = client({"http://a": []}, schema_registry_urls=["http://a/, http://b"],
+                       schema_registry_username="u", schema_registry_password="p",
+                       schema_registry_ca_path="/ca.pem", schema_registry_timeout=4)
+    assert c.urls == ["http://a", "http://b"]
+    c.subjects(prefix="market.")
+    url, kw = opener.calls[0]
+    assert url == "http://a/subjects?subjectPrefix=market."
+    assert kw["url_username"] == "u" and kw["url_password"] == "p" and kw["force_basic_auth"]
+    assert kw["ca_path"] == "/ca.pem" and kw["timeout"] == 4
+
+
+def test_subject_names_are_escaped():
+    c, opener = client({"http://a": [1]})
+    c.versions("a/b c")
+    assert opener.calls[0][0] == "http://a/subjects/a%2Fb%20c/versions"
+
+
+def test_avro_is_parsed_locally_and_canonicalised():
+    text = prepare_schema('{"type": "record", "name": "T", "fields": [{"name": "a", "type": "string"}]}', "AVRO")
+    assert text == '{"type":"record","name":"T","fields":[{"name":"a","type":"string"}]}'
+    assert same_schema(text, '{"name": "T", "type": "record", "fields": [{"type": "string", "name": "a"}]}', "AVRO")
+    with pytest.raises(K2Error, match="not a valid Avro schema: UnknownType"):
+        prepare_schema({"type": "record", "name": "T", "fields": [{"name": "a", "type": "nope"}]}, "AVRO")
+    with pytest.raises(K2Error, match="schema: not valid JSON"):
+        prepare_schema("{nope", "AVRO")
