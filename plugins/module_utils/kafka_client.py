@@ -20,7 +20,8 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 CONFLUENT_KAFKA_MIN = (2, 3, 0)
 try:
     import confluent_kafka
-    from confluent_kafka import KafkaError, KafkaException, TopicCollection, TopicPartition
+    from confluent_kafka import (ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicCollection,
+                                 TopicPartition)
     from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
                                        ConfigSource, NewPartitions, NewTopic, OffsetSpec, ResourceType)
     CONFLUENT_KAFKA_IMPORT_ERROR = None
@@ -290,3 +291,53 @@ class KafkaAdmin:
         for tp, future in futures.items():
             out[(tp.topic, tp.partition)] = self._result(future, 'list offsets').offset
         return out
+
+    # -- consumer groups --------------------------------------------------------------------------
+
+    def list_groups(self):
+        """[{group_id, state, simple}] of every consumer group."""
+        listing = self._result(self.client.list_consumer_groups(**self._kw()), 'list consumer groups')
+        return sorted(({'group_id': g.group_id, 'state': _enum_name(g.state),
+                        'simple': bool(g.is_simple_consumer_group)} for g in listing.valid),
+                      key=lambda g: g['group_id'])
+
+    def describe_groups(self, group_ids):
+        """{group: {state, members: [{member_id, client_id, host, assignment}]}} in one request."""
+        if not group_ids:
+            return {}
+        futures = self.client.describe_consumer_groups(sorted(group_ids), **self._kw())
+        out = {}
+        for group, future in futures.items():
+            desc = self._result(future, 'describe consumer groups')
+            out[group] = {'state': _enum_name(desc.state), 'members': [
+                {'member_id': m.member_id, 'client_id': m.client_id, 'host': m.host,
+                 'assignment': sorted('%s-%d' % (tp.topic, tp.partition)
+                                      for tp in (m.assignment.topic_partitions if m.assignment else []))}
+                for m in desc.members]}
+        return out
+
+    def group_offsets(self, group_ids):
+        """{group: {(topic, partition): committed offset}}. The API takes one group per request, so every
+        request is sent first and the answers collected after: one round trip in all."""
+        futures = {}
+        for group in sorted(group_ids):
+            futures.update(self.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)],
+                                                                   **self._kw()))
+        out = {}
+        for group, future in futures.items():
+            answer = self._result(future, 'list consumer group offsets')
+            out[group] = dict(((tp.topic, tp.partition), tp.offset) for tp in answer.topic_partitions
+                              if tp.offset >= 0)
+        return out
+
+    def alter_group_offsets(self, offsets):
+        """offsets: {group: {(topic, partition): offset}} -> {group: None or error}."""
+        futures = {}
+        for group, parts in sorted(offsets.items()):
+            request = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p, o) for (t, p), o in sorted(parts.items())])
+            futures.update(self.client.alter_consumer_group_offsets([request], **self._kw()))
+        return self._per_item(futures, 'alter consumer group offsets')
+
+
+def _enum_name(value):
+    return getattr(value, 'name', None) or str(value)

@@ -76,3 +76,51 @@ class FakeAdmin:
 
     def writes(self):
         return [c for c in self.calls if not c[0].startswith("describe") and not c[0].endswith(":validate") and c[1]]
+
+
+class FakeClusterAdmin(FakeAdmin):
+    """FakeAdmin plus what health and group checks read: cluster, partitions, offsets, groups."""
+
+    def __init__(self, topics=None, brokers=1, offsets=None, groups=None, down=False, **kw):
+        FakeAdmin.__init__(self, topics, **kw)
+        self.params = {"bootstrap_servers": "fake:9092"}
+        self.brokers = brokers
+        self.offsets = offsets or {}   # {(topic, partition): (earliest, latest)}
+        self.groups = groups or {}     # {group: {(topic, partition): committed}}
+        self.down = down
+        self.isr = {}                  # {(topic, partition): [isr]} overrides
+
+    def _check(self):
+        if self.down:
+            from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+            raise K2Error("Kafka at fake:9092 did not answer describe cluster within request_timeout=3s")
+
+    def describe_cluster(self):
+        self._check()
+        return {"cluster_id": "fake", "controller_id": 1,
+                "brokers": [{"id": i, "host": "h", "port": 9092, "rack": None} for i in range(1, self.brokers + 1)]}
+
+    def list_topic_names(self):
+        self._check()
+        return sorted(self.topics)
+
+    def describe_topics(self, names):
+        out = FakeAdmin.describe_topics(self, names)
+        for name, desc in out.items():
+            rf = desc["replication_factor"]
+            desc["partition_details"] = [
+                {"partition": p, "leader": 1, "replicas": list(range(1, rf + 1)),
+                 "isr": self.isr.get((name, p), list(range(1, rf + 1)))} for p in range(desc["partitions"])]
+        return out
+
+    def list_offsets(self, partitions, spec):
+        return dict((tp, self.offsets.get(tp, (0, 0))[0 if spec == "earliest" else 1]) for tp in partitions)
+
+    def list_groups(self):
+        return [{"group_id": g, "state": "EMPTY", "simple": False} for g in sorted(self.groups)]
+
+    def describe_groups(self, ids):
+        return dict((g, {"state": "EMPTY", "members": []}) for g in ids)
+
+    def group_offsets(self, ids):
+        return dict((g, dict(self.groups.get(g, {}))) for g in ids)

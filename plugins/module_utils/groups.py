@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Consumer groups: state, members, committed offsets, log-end offsets and lag."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+
+
+def select_groups(admin, names=None, pattern=None):
+    if names:
+        return sorted(set(names))
+    try:
+        regex = re.compile(pattern) if pattern else None
+    except re.error as exc:
+        raise K2Error('pattern: %r is not a valid regular expression: %s' % (pattern, exc))
+    return [g['group_id'] for g in admin.list_groups() if regex is None or regex.search(g['group_id'])]
+
+
+def lag_table(committed, log_end):
+    """Per-partition rows and totals from {(t, p): committed} and {(t, p): end}. Pure, for unit tests."""
+    rows = []
+    for (topic, partition), offset in sorted(committed.items()):
+        end = log_end.get((topic, partition))
+        rows.append({'topic': topic, 'partition': partition, 'committed_offset': offset, 'log_end_offset': end,
+                     'lag': max(end - offset, 0) if end is not None else None})
+    per_topic = {}
+    for row in rows:
+        per_topic[row['topic']] = per_topic.get(row['topic'], 0) + (row['lag'] or 0)
+    return rows, per_topic, sum(per_topic.values())
+
+
+def group_info(admin, names=None, pattern=None):
+    """Describe groups with offsets and lag; three batched requests plus one offsets request per group."""
+    group_ids = select_groups(admin, names, pattern)
+    described = admin.describe_groups(group_ids)
+    committed = admin.group_offsets(group_ids)
+    partitions = sorted(set(tp for offsets in committed.values() for tp in offsets))
+    log_end = admin.list_offsets(partitions, 'latest') if partitions else {}
+    groups = []
+    for group in group_ids:
+        rows, per_topic, total = lag_table(committed.get(group, {}), log_end)
+        desc = described.get(group, {'state': 'UNKNOWN', 'members': []})
+        groups.append({'group_id': group, 'state': desc['state'], 'members': desc['members'],
+                       'partitions': rows, 'lag_per_topic': per_topic, 'lag': total})
+    return {'groups': groups}

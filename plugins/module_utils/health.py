@@ -1,0 +1,274 @@
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The runbook's health checks as findings: each {check, status, subject, value, threshold, message}.
+Nothing here raises for an unreachable service: that is a critical finding."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+import time
+
+from ansible.module_utils.six import string_types
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (load_file, subject_specs,
+                                                                                 topic_specs)
+
+OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
+RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
+CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance']
+
+
+def finding(check, status, subject, value=None, threshold=None, message=''):
+    return {'check': check, 'status': status, 'subject': subject, 'value': value, 'threshold': threshold,
+            'message': message}
+
+
+def threshold_status(value, warning, critical=None):
+    """critical above `critical`, warning above `warning`, else ok (the runbook's 'lag > 5000')."""
+    if critical is not None and value > critical:
+        return CRITICAL
+    if warning is not None and value > warning:
+        return WARNING
+    return OK
+
+
+def imbalance_percent(counts):
+    """How far the largest partition is above the mean, in percent; None with < 2 partitions or no data."""
+    if len(counts) < 2 or sum(counts) <= 0:
+        return None
+    mean = float(sum(counts)) / len(counts)
+    return round((max(counts) - mean) / mean * 100.0, 1)
+
+
+def overall(findings):
+    return max([f['status'] for f in findings] or [OK], key=lambda s: RANK[s])
+
+
+def summarize(findings, title='K2 Kafka health'):
+    """A few lines a playbook prints: the verdict, every problem, then what was fine."""
+    counts = dict((s, sum(1 for f in findings if f['status'] == s)) for s in (CRITICAL, WARNING, OK))
+    lines = ['%s: %s (%d critical, %d warning, %d ok)' % (title, overall(findings).upper(), counts[CRITICAL],
+                                                         counts[WARNING], counts[OK])]
+    for status in (CRITICAL, WARNING):
+        for f in findings:
+            if f['status'] == status:
+                lines.append('  %-8s %-16s %s' % (status.upper(), f['check'], f['message']))
+    fine = [f for f in findings if f['status'] == OK]
+    for f in fine[:8]:
+        lines.append('  %-8s %-16s %s' % ('ok', f['check'], f['message']))
+    if len(fine) > 8:
+        lines.append('  ... and %d more ok' % (len(fine) - 8))
+    return lines
+
+
+def load_topics_config(value):
+    """topics_config as a path to topics.yaml or an already loaded dict."""
+    return load_file(value) if isinstance(value, string_types) else value
+
+
+class HealthCheck:
+    """One health run. `admin` is a KafkaAdmin (or fake); registry URLs are checked one by one."""
+
+    def __init__(self, admin, registry_params, options):
+        self.admin = admin
+        self.registry_params = registry_params
+        self.o = options
+        self.checks = set(options.get('checks') or CHECKS)
+        self.config = load_topics_config(options.get('topics_config'))
+        self.expected = topic_specs(self.config) if self.config else None
+        self.subjects = [s['subject'] for s in subject_specs(self.config)] if self.config else []
+
+    def run(self):
+        findings, facts = [], {}
+        if 'kafka' in self.checks or self.checks & {'partitions', 'drift', 'lag', 'imbalance'}:
+            findings += self._kafka(facts)
+        if 'registry' in self.checks:
+            findings += self._registries(facts)
+        status = overall(findings)
+        return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
+                'registries': facts.get('registries', [])}
+
+    # -- kafka ------------------------------------------------------------------------------------
+
+    def _kafka(self, facts):
+        where = self.admin.params.get('bootstrap_servers')
+        try:
+            cluster = self.admin.describe_cluster()
+        except K2Error as exc:
+            facts['kafka'] = {'reachable': False, 'error': exc.msg}
+            return [finding('kafka', CRITICAL, where, message='Kafka unreachable: %s' % exc.msg)]
+        out = []
+        brokers = cluster['brokers']
+        expected = self.o.get('expected_brokers')
+        names = self.admin.list_topic_names()
+        facts['kafka'] = dict(cluster, reachable=True, topic_count=len(names))
+        status = CRITICAL if expected and len(brokers) < expected else OK
+        out.append(finding('kafka', status, where, len(brokers), expected,
+                           'cluster %s, controller %s, %d broker(s)%s, %d topics' % (
+                               cluster['cluster_id'], cluster['controller_id'], len(brokers),
+                               ' of %d expected' % expected if expected else '', len(names))))
+        try:
+            live = self.admin.describe_topics(names)
+            if 'partitions' in self.checks:
+                out += self._partitions(live, facts)
+            if 'drift' in self.checks and self.expected is not None:
+                out += self._drift(live)
+            if 'lag' in self.checks:
+                out += self._lag()
+            if 'imbalance' in self.checks:
+                out += self._imbalance(live)
+        except K2Error as exc:
+            out.append(finding('kafka', CRITICAL, where, message='Kafka stopped answering: %s' % exc.msg))
+        return out
+
+    def _partitions(self, live, facts):
+        configs = self.admin.describe_topic_configs(sorted(live))
+        under, offline, below = {}, {}, {}
+        for name, desc in sorted(live.items()):
+            min_isr = int((configs.get(name, {}).get('min.insync.replicas') or {}).get('value') or 1)
+            for part in desc['partition_details']:
+                if part['leader'] is None or part['leader'] < 0:
+                    offline.setdefault(name, []).append(part['partition'])
+                if len(part['isr']) < len(part['replicas']):
+                    under.setdefault(name, []).append(part['partition'])
+                if len(part['isr']) < min_isr:
+                    below.setdefault(name, []).append(part['partition'])
+        facts['kafka'].update(under_replicated=sum(len(v) for v in under.values()),
+                              offline=sum(len(v) for v in offline.values()),
+                              under_min_isr=sum(len(v) for v in below.values()))
+        out = []
+        for check, found, what in (('offline', offline, 'offline (no leader)'),
+                                   ('under_replicated', under, 'under-replicated'),
+                                   ('under_min_isr', below, 'below min.insync.replicas')):
+            if not found:
+                out.append(finding(check, OK, 'cluster', 0, 0, 'no partitions %s' % what))
+            for name, parts in sorted(found.items()):
+                out.append(finding(check, CRITICAL, name, len(parts), 0, '%s: %d partition(s) %s: %s' % (
+                    name, len(parts), what, ', '.join(str(p) for p in parts[:10]))))
+        return out
+
+    def _drift(self, live):
+        out = []
+        expected_names = set()
+        for spec in self.expected:
+            name = spec['name']
+            expected_names.add(name)
+            desc = live.get(name)
+            if desc is None:
+                out.append(finding('drift', CRITICAL, name, 0, spec['partitions'],
+                                   '%s is in topics.yaml but missing from the cluster' % name))
+            elif desc['partitions'] < spec['partitions']:
+                out.append(finding('drift', WARNING, name, desc['partitions'], spec['partitions'],
+                                   '%s has %d partitions, topics.yaml expects %d (raise_partitions.yml)'
+                                   % (name, desc['partitions'], spec['partitions'])))
+            elif desc['partitions'] > spec['partitions']:
+                out.append(finding('drift', WARNING, name, desc['partitions'], spec['partitions'],
+                                   '%s has %d partitions, more than the %d in topics.yaml; partitions cannot '
+                                   'shrink, update topics.yaml' % (name, desc['partitions'], spec['partitions'])))
+            if desc is not None and spec.get('replication_factor') and \
+                    desc['replication_factor'] != spec['replication_factor']:
+                out.append(finding('drift', WARNING, name, desc['replication_factor'], spec['replication_factor'],
+                                   '%s has replication factor %d, topics.yaml expects %d'
+                                   % (name, desc['replication_factor'], spec['replication_factor'])))
+        prefix = re.compile(self.o.get('managed_pattern') or r'^market\.')
+        for name in sorted(live):
+            if prefix.search(name) and name not in expected_names and not is_internal(name):
+                out.append(finding('drift', WARNING, name, None, None,
+                                   '%s looks managed but is not in topics.yaml' % name))
+        if not out:
+            out.append(finding('drift', OK, 'topics.yaml', len(self.expected), len(self.expected),
+                               'all %d topics of topics.yaml present with their partitions' % len(self.expected)))
+        return out
+
+    def _lag(self):
+        names, pattern = self.o.get('consumer_groups'), self.o.get('consumer_group_pattern')
+        groups = group_info(self.admin, names, pattern)['groups']
+        warn, crit = self.o.get('lag_warning', 1000), self.o.get('lag_critical', 5000)
+        out = []
+        for group in groups:
+            status = threshold_status(group['lag'], warn, crit)
+            worst = sorted(group['lag_per_topic'].items(), key=lambda kv: -kv[1])[:3]
+            out.append(finding('lag', status, group['group_id'], group['lag'],
+                               crit if status == CRITICAL else warn,
+                               'group %s (%s) is %d message(s) behind%s' % (
+                                   group['group_id'], group['state'], group['lag'],
+                                   ': ' + ', '.join('%s %d' % kv for kv in worst) if group['lag'] else '')))
+        if not groups:
+            out.append(finding('lag', OK, 'consumer groups', 0, warn, 'no consumer groups to check'))
+        return out
+
+    def _imbalance(self, live):
+        if self.expected is not None:
+            names = [s['name'] for s in self.expected if s['name'] in live]
+        else:
+            regex = re.compile(self.o.get('managed_pattern') or r'^market\.')
+            names = [n for n in live if regex.search(n)]
+        parts = [(n, p['partition']) for n in sorted(names) for p in live[n]['partition_details']]
+        if not parts:
+            return []
+        earliest, latest = self.admin.list_offsets(parts, 'earliest'), self.admin.list_offsets(parts, 'latest')
+        limit, minimum = self.o.get('imbalance_warning', 20), self.o.get('imbalance_min_messages', 100)
+        out = []
+        for name in sorted(names):
+            counts = [latest[(name, p['partition'])] - earliest[(name, p['partition'])]
+                      for p in live[name]['partition_details']]
+            pct = imbalance_percent(counts)
+            if pct is None or sum(counts) < minimum:
+                continue
+            hot = counts.index(max(counts))
+            status = threshold_status(pct, limit)
+            out.append(finding('imbalance', status, name, pct, limit,
+                               '%s: partition %d holds %d of %d messages, %.1f%% above the mean' % (
+                                   name, hot, max(counts), sum(counts), pct)))
+        return out
+
+    # -- registries -------------------------------------------------------------------------------
+
+    def _registries(self, facts):
+        out, seen = [], []
+        for url in RegistryClient(self.registry_params).urls:
+            client = RegistryClient(dict(self.registry_params, schema_registry_urls=[url]))
+            started = time.time()
+            try:
+                subjects = client.subjects()
+                latency = round((time.time() - started) * 1000.0, 1)
+                level = client.compatibility()
+            except K2Error as exc:
+                seen.append({'url': url, 'reachable': False, 'error': exc.msg})
+                out.append(finding('registry', CRITICAL, url, None, None, 'registry %s unreachable: %s' % (
+                    url, exc.msg)))
+                continue
+            missing = [s for s in self.subjects if s not in subjects]
+            seen.append({'url': url, 'reachable': True, 'latency_ms': latency, 'subject_count': len(subjects),
+                         'global_compatibility': level, 'missing_subjects': missing})
+            out.append(finding('registry', OK, url, latency, None, 'registry %s answers in %.0f ms, %d subjects, '
+                                                                    'global compatibility %s'
+                               % (url, latency, len(subjects), level)))
+            if missing:
+                out.append(finding('subjects', WARNING, url, len(missing), 0, 'registry %s lacks %d managed '
+                                                                              'subject(s): %s'
+                                   % (url, len(missing), ', '.join(missing[:5]))))
+        facts['registries'] = seen
+        return out
+
+
+def run_health(admin, registry_params, options, sleep=time.sleep):
+    """Run the checks; with wait_for, poll until the status is at most that good (or the timeout passes)."""
+    check = HealthCheck(admin, registry_params, options)
+    target = options.get('wait_for')
+    deadline = time.time() + (options.get('wait_timeout') or 0)
+    attempts = 0
+    while True:
+        attempts += 1
+        result = check.run()
+        if not target or RANK[result['status']] <= RANK[target] or time.time() >= deadline:
+            break
+        sleep(options.get('wait_interval') or 5)
+    result['attempts'] = attempts
+    return result

@@ -1,0 +1,190 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: kafka_health
+short_description: The K2 runbook's health checks as one structured report
+version_added: 0.1.0
+description:
+  - Checks Kafka (reachable, cluster id, controller, brokers, topic count, offline, under-replicated and
+    under-min-ISR partitions), drift against topics.yaml (missing, short or unexpected topics, replication
+    factor), each Schema Registry URL (reachable, latency, subjects, global compatibility, managed subjects),
+    consumer group lag and hot partitions measured from offsets.
+  - Every check is a finding C({check, status, subject, value, threshold, message}) with status C(ok),
+    C(warning) or C(critical). An unreachable service is a critical finding, never a crash.
+  - Returns C(summary), a few lines for a playbook to print, and fails according to O(fail_on).
+author: K2 Platform Team
+extends_documentation_fragment:
+  - k2.kafka_ops.kafka
+  - k2.kafka_ops.schema_registry
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same in check mode and always reports changed=false.
+  diff_mode:
+    support: none
+options:
+  checks:
+    description: Which checks to run.
+    type: list
+    elements: str
+    choices: [kafka, partitions, drift, registry, lag, imbalance]
+    default: [kafka, partitions, drift, registry, lag, imbalance]
+  topics_config:
+    description: The K2 topics.yaml, as a path on the host that runs the module or as a loaded dict. Enables
+      the drift check, the managed-subject check and limits the imbalance check to managed topics.
+    type: raw
+  managed_pattern:
+    description: Topics that look managed (drift reports those not in O(topics_config)); imbalance scope without it.
+    type: str
+    default: ^market\.
+  expected_brokers:
+    description: Brokers the cluster should have; fewer is critical.
+    type: int
+  consumer_groups:
+    description: Groups whose lag is checked; every group when neither this nor O(consumer_group_pattern) is set.
+    type: list
+    elements: str
+  consumer_group_pattern:
+    description: Regular expression (search) choosing the groups whose lag is checked.
+    type: str
+  lag_warning:
+    description: Lag (messages) above which a group is a warning. The runbook's 1000.
+    type: int
+    default: 1000
+  lag_critical:
+    description: Lag (messages) above which a group is critical. The runbook's 5000.
+    type: int
+    default: 5000
+  imbalance_warning:
+    description: Percent by which the largest partition may exceed the mean before it is a warning.
+    type: float
+    default: 20
+  imbalance_min_messages:
+    description: Topics with fewer messages than this are not judged for imbalance.
+    type: int
+    default: 100
+  fail_on:
+    description: Fail the task when the overall status reaches this level.
+    type: str
+    choices: [critical, warning, never]
+    default: critical
+  wait_for:
+    description: Poll until the overall status is this good (C(ok), or C(warning) to accept warnings).
+    type: str
+    choices: [ok, warning]
+  wait_timeout:
+    description: Seconds O(wait_for) polls before giving up and reporting the last result.
+    type: int
+    default: 120
+  wait_interval:
+    description: Seconds between polls.
+    type: int
+    default: 5
+seealso:
+  - module: k2.kafka_ops.kafka_consumer_group_info
+  - module: k2.kafka_ops.kafka_topic_info
+'''
+
+EXAMPLES = r'''
+- name: Check K2 health with the runbook's thresholds
+  k2.kafka_ops.kafka_health:
+    bootstrap_servers: 127.0.0.1:9092
+    schema_registry_urls:
+      - http://127.0.0.1:8081/apis/ccompat/v7
+      - http://127.0.0.1:8082/apis/ccompat/v7
+    topics_config: config/kafka/topics.yaml
+  register: health
+
+- name: Print the summary
+  ansible.builtin.debug:
+    msg: "{{ health.summary }}"
+
+- name: Wait until healthy after a restart
+  k2.kafka_ops.kafka_health:
+    checks: [kafka, partitions, registry]
+    wait_for: ok
+    wait_timeout: 180
+'''
+
+RETURN = r'''
+status:
+  description: The worst status of all findings.
+  returned: always
+  type: str
+  sample: warning
+findings:
+  description: Every check's result.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {check: lag, status: warning, subject: k2-iceberg-writer, value: 1200, threshold: 1000,
+       message: "group k2-iceberg-writer (STABLE) is 1200 message(s) behind: market.equities.trades.asx 1200"}
+summary:
+  description: Lines for a person, the verdict first.
+  returned: always
+  type: list
+  elements: str
+kafka:
+  description: Cluster facts (cluster_id, controller_id, brokers, topic_count, under_replicated, offline, under_min_isr).
+  returned: always
+  type: dict
+registries:
+  description: Per URL, reachable, latency_ms, subject_count, global_compatibility, missing_subjects.
+  returned: always
+  type: list
+  elements: dict
+attempts:
+  description: How many times the checks ran (more than one with O(wait_for)).
+  returned: always
+  type: int
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health import CHECKS, RANK, run_health
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
+                                                                                 require_confluent_kafka)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+
+
+def main():
+    argument_spec = kafka_argument_spec()
+    argument_spec.update(schema_registry_argument_spec())
+    argument_spec.update(
+        checks=dict(type='list', elements='str', choices=CHECKS, default=list(CHECKS)),
+        topics_config=dict(type='raw'),
+        managed_pattern=dict(type='str', default=r'^market\.'),
+        expected_brokers=dict(type='int'),
+        consumer_groups=dict(type='list', elements='str'),
+        consumer_group_pattern=dict(type='str'),
+        lag_warning=dict(type='int', default=1000),
+        lag_critical=dict(type='int', default=5000),
+        imbalance_warning=dict(type='float', default=20),
+        imbalance_min_messages=dict(type='int', default=100),
+        fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),
+        wait_for=dict(type='str', choices=['ok', 'warning']),
+        wait_timeout=dict(type='int', default=120),
+        wait_interval=dict(type='int', default=5),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    require_confluent_kafka(module)
+    try:
+        result = run_health(KafkaAdmin(module.params), module.params, module.params)
+    except K2Error as exc:  # bad input (e.g. an invalid topics_config); services down are findings
+        fail_module(module, exc, changed=False)
+    fail_on = module.params['fail_on']
+    if fail_on != 'never' and RANK[result['status']] >= RANK[fail_on]:
+        module.fail_json(msg='\n'.join(result['summary']), changed=False, **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,115 @@
+"""kafka_health and kafka_consumer_group_info on the dev stack: real lag, real skew, a registry stopped."""
+import os
+import time
+
+import pytest
+import yaml
+from confluent_kafka import Producer, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions
+
+from helpers import run_module
+
+pytestmark = pytest.mark.integration
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def k2(tmp_path, unique, admin, bootstrap_servers, registry_urls):
+    """A small topics.yaml of its own (asset class it<token>), applied and registered; removed afterwards."""
+    asset = "it" + unique
+    config = {"asset_classes": {asset: {"exchanges": {"asx": {"partitions": 3}}}},
+              "data_types": {"trades": {"schema_name": "trade"}},
+              "defaults": {"replication_factor": 1, "min_insync_replicas": 1},
+              "schema_registry": {"compatibility": "BACKWARD"}}
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump(config))
+    topic = "market.%s.trades.asx" % asset
+    subject = "market.%s.trades-value" % asset
+    conn = {"bootstrap_servers": bootstrap_servers, "schema_registry_urls": registry_urls}
+    assert run_module("kafka_topic", name=topic, partitions=3, replication_factor=1, **conn)["changed"]
+    with open(os.path.join(REPO, "schemas", "trade.avsc")) as handle:
+        assert run_module("schema_subject", subject=subject, schema=handle.read(), **conn)["changed"]
+
+    def health(**options):
+        options.setdefault("topics_config", str(path))
+        options.setdefault("managed_pattern", r"^market\.%s\." % asset)
+        options.setdefault("consumer_groups", ["%s-group" % asset])
+        options.setdefault("fail_on", "never")
+        for key, value in conn.items():
+            options.setdefault(key, value)
+        return run_module("kafka_health", **options)
+
+    yield {"topic": topic, "subject": subject, "health": health, "group": "%s-group" % asset, "path": path,
+           "conn": conn}
+    admin.delete_topics([topic])[topic].result(30)
+    admin.delete_consumer_groups(["%s-group" % asset]) if hasattr(admin, "delete_consumer_groups") else None
+    run_module("schema_subject", subject=subject, state="absent", permanent=True, **conn)
+
+
+def produce(bootstrap_servers, topic, count, partition=None):
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "linger.ms": 20})
+    for i in range(count):
+        if partition is None:
+            producer.produce(topic, key=b"k%d" % i, value=b"x")
+        else:
+            producer.produce(topic, key=b"BHP", value=b"x", partition=partition)
+        if i % 1000 == 0:
+            producer.poll(0)
+    assert producer.flush(30) == 0
+
+
+def commit(admin, group, topic, offsets):
+    request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, p, o) for p, o in offsets.items()])
+    list(admin.alter_consumer_group_offsets([request]).values())[0].result(30)
+
+
+def test_a_healthy_stack_is_ok(k2):
+    result = k2["health"]()
+    assert result["status"] == "ok", "\n".join(result["summary"])
+    assert result["changed"] is False and result["kafka"]["reachable"] and result["kafka"]["brokers"]
+    assert all(r["reachable"] and r["missing_subjects"] == [] for r in result["registries"])
+    assert result["summary"][0].startswith("K2 Kafka health: OK")
+
+
+@pytest.mark.parametrize("lag,status", [(1200, "warning"), (6000, "critical")])
+def test_consumer_lag_warns_at_1200_and_is_critical_at_6000(k2, admin, bootstrap_servers, lag, status):
+    produce(bootstrap_servers, k2["topic"], lag, partition=0)
+    produce(bootstrap_servers, k2["topic"], lag, partition=1)
+    produce(bootstrap_servers, k2["topic"], lag, partition=2)
+    commit(admin, k2["group"], k2["topic"], {0: lag, 1: lag, 2: 0})  # behind by `lag` on partition 2 only
+    result = k2["health"](checks=["lag"])
+    finding = [f for f in result["findings"] if f["check"] == "lag"][0]
+    assert (finding["status"], finding["value"], finding["subject"]) == (status, lag, k2["group"]), finding
+    info = run_module("kafka_consumer_group_info", names=[k2["group"]], bootstrap_servers=bootstrap_servers)
+    group = info["groups"][0]
+    assert group["lag"] == lag and group["lag_per_topic"] == {k2["topic"]: lag}
+    assert [(p["partition"], p["lag"]) for p in group["partitions"]] == [(0, 0), (1, 0), (2, lag)]
+    failed = k2["health"](checks=["lag"], fail_on="warning")
+    assert failed["failed"] and failed["msg"].startswith("K2 Kafka health: %s" % status.upper())
+
+
+def test_a_topic_short_of_partitions_is_drift(k2, tmp_path):
+    config = yaml.safe_load(k2["path"].read_text())
+    next(iter(config["asset_classes"].values()))["exchanges"]["asx"]["partitions"] = 5
+    k2["path"].write_text(yaml.safe_dump(config))
+    result = k2["health"](checks=["drift"])
+    drift = [f for f in result["findings"] if f["check"] == "drift"]
+    assert [(f["status"], f["subject"], f["value"], f["threshold"]) for f in drift] == [
+        ("warning", k2["topic"], 3, 5)]
+
+
+def test_a_skewed_topic_is_an_imbalance_warning(k2, bootstrap_servers):
+    produce(bootstrap_servers, k2["topic"], 300, partition=1)  # every key to one partition
+    produce(bootstrap_servers, k2["topic"], 30, partition=0)
+    result = k2["health"](checks=["imbalance"])
+    finding = [f for f in result["findings"] if f["check"] == "imbalance"][0]
+    assert finding["status"] == "warning" and finding["value"] > 20 and "partition 1 holds 300" in finding["message"]
+
+
+def test_registry_1_stopped_is_critical_while_registry_2_is_ok(k2, registry_urls, stopped_service):
+    stopped_service("registry1")
+    result = k2["health"](checks=["registry"], schema_registry_timeout=3)
+    status = dict((f["subject"], f["status"]) for f in result["findings"] if f["check"] == "registry")
+    assert status == {registry_urls[0]: "critical", registry_urls[1]: "ok"}
+    assert result["status"] == "critical"

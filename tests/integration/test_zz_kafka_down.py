@@ -1,0 +1,30 @@
+"""Kafka itself stopped (runs last: the registries depend on it). A clear critical finding within the request
+timeout, no traceback; then health waits for the restarted broker with wait_for."""
+import time
+
+import pytest
+
+from conftest import devstack
+from helpers import run_module
+
+pytestmark = pytest.mark.integration
+
+
+def test_kafka_stopped_is_one_clear_critical_finding_then_wait_for_recovers(stack, bootstrap_servers, registry_urls):
+    kafka = stack["nodes"][0]["name"]
+    devstack("stop", kafka)
+    try:
+        started = time.time()
+        result = run_module("kafka_health", bootstrap_servers=bootstrap_servers, request_timeout=5,
+                            schema_registry_urls=registry_urls, checks=["kafka", "partitions", "lag"])
+        elapsed = time.time() - started
+        assert result["failed"] and result["status"] == "critical"
+        assert len(result["findings"]) == 1 and result["findings"][0]["check"] == "kafka"
+        assert "Kafka unreachable" in result["msg"] and "Traceback" not in result["msg"]
+        assert elapsed < 5 + 10, elapsed
+    finally:
+        devstack("start", kafka)
+    healed = run_module("kafka_health", bootstrap_servers=bootstrap_servers, schema_registry_urls=registry_urls,
+                        checks=["kafka", "partitions", "registry"], wait_for="ok", wait_timeout=120,
+                        wait_interval=2)
+    assert healed["status"] == "ok", healed["summary"]

@@ -1,0 +1,128 @@
+"""Health thresholds, imbalance maths and the checks with a fake cluster (plugins/module_utils/health.py)."""
+import pytest
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import lag_table
+from ansible_collections.k2.kafka_ops.plugins.module_utils import health
+
+from fakes import FakeClusterAdmin
+
+pytestmark = pytest.mark.unit
+
+CONFIG = {"asset_classes": {"equities": {"exchanges": {"asx": {"partitions": 3}}}},
+          "data_types": {"trades": {"schema_name": "trade"}}, "defaults": {"replication_factor": 1}}
+TOPIC = "market.equities.trades.asx"
+
+
+@pytest.mark.parametrize("lag,status", [(0, "ok"), (1000, "ok"), (1001, "warning"), (1200, "warning"),
+                                        (5000, "warning"), (5001, "critical"), (6000, "critical")])
+def test_lag_thresholds_follow_the_runbook(lag, status):
+    assert health.threshold_status(lag, 1000, 5000) == status
+
+
+@pytest.mark.parametrize("counts,expected", [([100, 100, 100], 0.0), ([300, 0, 0], 200.0), ([120, 100, 80], 20.0),
+                                             ([130, 90, 80], 30.0), ([5], None), ([0, 0], None)])
+def test_imbalance_is_the_largest_partition_above_the_mean(counts, expected):
+    assert health.imbalance_percent(counts) == expected
+
+
+def test_overall_is_the_worst_and_the_summary_leads_with_it():
+    findings = [health.finding("a", "ok", "x", message="fine"), health.finding("b", "warning", "y", message="meh"),
+                health.finding("c", "critical", "z", message="down")]
+    assert health.overall(findings) == "critical" and health.overall([]) == "ok"
+    lines = health.summarize(findings)
+    assert lines[0] == "K2 Kafka health: CRITICAL (1 critical, 1 warning, 1 ok)"
+    assert lines[1].split() == ["CRITICAL", "c", "down"] and lines[2].split() == ["WARNING", "b", "meh"]
+
+
+def test_lag_table_sums_per_topic_and_group():
+    rows, per_topic, total = lag_table({("t", 0): 5, ("t", 1): 10, ("u", 0): 0}, {("t", 0): 15, ("t", 1): 10,
+                                                                                   ("u", 0): 7})
+    assert [r["lag"] for r in rows] == [10, 0, 7] and per_topic == {"t": 10, "u": 7} and total == 17
+
+
+def run(admin, **options):
+    options.setdefault("topics_config", CONFIG)
+    options.setdefault("checks", ["kafka", "partitions", "drift", "lag", "imbalance"])
+    return health.run_health(admin, {"schema_registry_urls": ["http://127.0.0.1:9"]}, options)
+
+
+def by_check(result, check):
+    return [f for f in result["findings"] if f["check"] == check]
+
+
+def test_a_healthy_cluster_is_ok():
+    admin = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}})
+    result = run(admin)
+    assert result["status"] == "ok", result["summary"]
+
+
+def test_missing_short_and_unexpected_topics_are_drift():
+    admin = FakeClusterAdmin({TOPIC: {"partitions": 2, "replication_factor": 1},
+                              "market.equities.trades.nyse": {"partitions": 1, "replication_factor": 1}})
+    drift = by_check(run(admin), "drift")
+    assert [(f["status"], f["subject"]) for f in drift] == [("warning", TOPIC),
+                                                             ("warning", "market.equities.trades.nyse")]
+    assert drift[0]["value"] == 2 and drift[0]["threshold"] == 3
+    gone = by_check(run(FakeClusterAdmin({})), "drift")
+    assert gone[0]["status"] == "critical" and "missing from the cluster" in gone[0]["message"]
+
+
+def test_lagging_groups_warn_then_go_critical():
+    admin = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 1200), (TOPIC, 1): (0, 6000)},
+                             groups={"slow": {(TOPIC, 0): 0}, "stuck": {(TOPIC, 1): 0}, "fine": {(TOPIC, 0): 1200}})
+    lag = dict((f["subject"], f) for f in by_check(run(admin, imbalance_min_messages=10 ** 9), "lag"))
+    assert lag["slow"]["status"] == "warning" and lag["slow"]["value"] == 1200 and lag["slow"]["threshold"] == 1000
+    assert lag["stuck"]["status"] == "critical" and lag["stuck"]["threshold"] == 5000
+    assert lag["fine"]["status"] == "ok"
+
+
+def test_a_skewed_topic_is_an_imbalance_warning_and_small_topics_are_not_judged():
+    skewed = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}},
+                              offsets={(TOPIC, 0): (0, 300), (TOPIC, 1): (0, 0), (TOPIC, 2): (0, 0)})
+    finding = by_check(run(skewed), "imbalance")[0]
+    assert finding["status"] == "warning" and finding["value"] == 200.0 and "partition 0 holds 300" in \
+        finding["message"]
+    small = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 30)})
+    assert by_check(run(small), "imbalance") == []
+
+
+def test_under_replicated_and_min_isr_are_critical():
+    admin = FakeClusterAdmin({TOPIC: {"partitions": 2, "replication_factor": 3,
+                                      "config": {"min.insync.replicas": "2"}}}, brokers=3)
+    admin.isr[(TOPIC, 1)] = [1]
+    result = run(admin, topics_config=None, expected_brokers=3)
+    assert [f["status"] for f in by_check(result, "under_replicated")] == ["critical"]
+    assert by_check(result, "under_min_isr")[0]["value"] == 1
+    assert result["kafka"]["under_replicated"] == 1
+
+
+def test_missing_brokers_are_critical():
+    result = run(FakeClusterAdmin({}, brokers=2), topics_config=None, expected_brokers=3)
+    assert by_check(result, "kafka")[0]["status"] == "critical"
+
+
+def test_kafka_down_is_one_critical_finding_not_an_exception():
+    result = run(FakeClusterAdmin(down=True))
+    assert result["status"] == "critical" and len(result["findings"]) == 1
+    assert "Kafka unreachable" in result["findings"][0]["message"]
+
+
+def test_an_unreachable_registry_is_a_critical_finding():
+    result = run(FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}}),
+                 checks=["registry"])
+    assert [f["status"] for f in result["findings"]] == ["critical"]
+
+
+def test_wait_for_polls_until_ok():
+    admin = FakeClusterAdmin(down=True)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            admin.down = False
+    result = health.run_health(admin, {}, {"checks": ["kafka"], "wait_for": "ok", "wait_timeout": 60,
+                                           "wait_interval": 1}, sleep=sleep)
+    assert result["status"] == "ok" and result["attempts"] == 3
