@@ -44,7 +44,10 @@ stack-wipe:
 	$(DEVSTACK) wipe
 
 demo: setup stack-up
-	$(DEVSTACK) status
+	$(VENV)/bin/ansible-playbook playbooks/add_exchange.yml -e asset_class=equities -e exchange=nyse \
+	  -e partitions=100 -e "name='New York Stock Exchange'" -e country=US -e timezone=America/New_York \
+	  -e "trading_hours='09:30-16:00 EST'" -e "description='Largest US equities exchange'"
+	@echo "The dev stack keeps running: 'make stack-status', 'make stack-down'."
 
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
