@@ -47,6 +47,7 @@ class FilterModule(object):
             ('k2_topic_lines', k2_topic_lines),
             ('k2_add_exchange', config_edit.add_exchange),
             ('k2_exchange_difference', config_edit.exchange_difference),
+            ('k2_set_exchange_partitions', config_edit.set_exchange_partitions),
             ('k2_restore_topics', backup.restore_topics),
             ('k2_restore_versions', backup.restore_versions),
             ('k2_id_map', backup.id_map),

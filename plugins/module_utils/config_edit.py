@@ -50,14 +50,39 @@ def exchange_difference(data, asset_class, exchange, attrs):
             if current.get(k) != v]
 
 
-def add_exchange(text, asset_class, exchange, attrs):
-    """topics.yaml text with the exchange added under the asset class (created when new); comments kept."""
+def _round_trip():
     if YAML is None:
         raise K2Error('ruamel.yaml is needed to edit topics.yaml keeping its comments: pip install ruamel.yaml')
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    return yaml
+
+
+def _dump(yaml, data):
+    out = io.StringIO()
+    yaml.dump(data, out)
+    import yaml as pyyaml
+    validate(pyyaml.safe_load(out.getvalue()))
+    return out.getvalue()
+
+
+def set_exchange_partitions(text, asset_class, exchange, partitions):
+    """topics.yaml text with one exchange's partitions changed; comments kept."""
+    yaml = _round_trip()
+    data = yaml.load(text)
+    try:
+        entry = data['asset_classes'][str(asset_class)]['exchanges'][str(exchange)]
+    except (KeyError, TypeError):
+        raise K2Error('exchange %s is not under asset class %s in topics.yaml' % (exchange, asset_class))
+    entry['partitions'] = int(partitions)
+    return _dump(yaml, data)
+
+
+def add_exchange(text, asset_class, exchange, attrs):
+    """topics.yaml text with the exchange added under the asset class (created when new); comments kept."""
+    yaml = _round_trip()
     asset_class, exchange = str(asset_class), str(exchange)
     data = yaml.load(text)
     classes = data.setdefault('asset_classes', {})
@@ -69,9 +94,4 @@ def add_exchange(text, asset_class, exchange, attrs):
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
     exchanges[exchange] = dict((k, DoubleQuotedScalarString(v) if isinstance(v, str) else v)
                                for k, v in exchange_entry(attrs).items())
-    out = io.StringIO()
-    yaml.dump(data, out)
-    result = out.getvalue()
-    import yaml as pyyaml
-    validate(pyyaml.safe_load(result))
-    return result
+    return _dump(yaml, data)
