@@ -39,15 +39,22 @@ def k2_topic_lines(topics):
         for t in topics]
 
 
+def k2_topics_named(names, **fields):
+    """[{name: n, **fields}] for kafka_topic's topics option, e.g. names | k2_topics_named(partitions=40)."""
+    return [dict(fields, name=name) for name in names]
+
+
 class FilterModule(object):
     def filters(self):
         return dict((name, _wrap(name, fn)) for name, fn in (
             ('k2_topics', k2_topics),
             ('k2_subjects', k2_subjects),
             ('k2_topic_lines', k2_topic_lines),
+            ('k2_topics_named', k2_topics_named),
             ('k2_add_exchange', config_edit.add_exchange),
             ('k2_exchange_difference', config_edit.exchange_difference),
             ('k2_set_exchange_partitions', config_edit.set_exchange_partitions),
+            ('k2_manifest_problems', backup.manifest_problems),
             ('k2_restore_topics', backup.restore_topics),
             ('k2_restore_versions', backup.restore_versions),
             ('k2_id_map', backup.id_map),

@@ -7,24 +7,44 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+def manifest_problems(files, stats):
+    """What is wrong with a backup: `files` is the manifest's {path: sha256}, `stats` the registered results of
+    ansible.builtin.stat over those paths (item = path). [] when every file is there and matches."""
+    problems = []
+    seen = dict((r['item'], r.get('stat') or {}) for r in stats)
+    for path, digest in sorted(files.items()):
+        stat = seen.get(path, {})
+        if not stat.get('exists'):
+            problems.append('%s: missing' % path)
+        elif stat.get('checksum') != digest:
+            problems.append('%s: sha256 %s, the manifest says %s' % (path, stat.get('checksum'), digest))
+    for required in ('topics.json', 'subjects.json'):
+        if required not in files:
+            problems.append('%s: not in the manifest' % required)
+    return problems
+
+
 def restore_topics(backup_topics, live_topics):
     """kafka_topic specs that create missing topics and raise lower partition counts, never shrink; plus the
     conflicts to report (live has more partitions, another replication factor)."""
     live = dict((t['name'], t) for t in live_topics)
-    specs, conflicts = [], []
+    specs, expected, conflicts = [], [], []
     for topic in sorted(backup_topics, key=lambda t: t['name']):
         name, current = topic['name'], live.get(topic['name'])
-        partitions = topic['partitions']
+        partitions, rf = topic['partitions'], topic['replication_factor']
         if current is not None and current['partitions'] > partitions:
             conflicts.append('%s: the cluster has %d partitions, the backup %d; kept %d (partitions never shrink)'
                              % (name, current['partitions'], partitions, current['partitions']))
             partitions = current['partitions']
-        if current is not None and current['replication_factor'] != topic['replication_factor']:
+        if current is not None and current['replication_factor'] != rf:
             conflicts.append('%s: the cluster has replication factor %d, the backup %d; left as it is'
-                             % (name, current['replication_factor'], topic['replication_factor']))
-        specs.append({'name': name, 'partitions': partitions, 'config': dict(topic.get('config') or {}),
+                             % (name, current['replication_factor'], rf))
+            rf = current['replication_factor']
+        config = dict(topic.get('config') or {})
+        specs.append({'name': name, 'partitions': partitions, 'config': config,
                       'replication_factor': topic['replication_factor'] if current is None else None})
-    return {'topics': specs, 'conflicts': conflicts}
+        expected.append({'name': name, 'partitions': partitions, 'replication_factor': rf, 'config': config})
+    return {'topics': specs, 'expected': expected, 'conflicts': conflicts}
 
 
 def restore_versions(subjects):
