@@ -44,6 +44,32 @@ def k2_topics_named(names, **fields):
     return [dict(fields, name=name) for name in names]
 
 
+def k2_lag_lines(groups):
+    """One line per consumer group (kafka_consumer_group_info), most lag first, with its worst topics."""
+    out = []
+    for group in sorted(groups, key=lambda g: -g['lag']):
+        worst = sorted(group['lag_per_topic'].items(), key=lambda kv: -kv[1])[:3]
+        out.append('%s (%s, %d members): lag %d%s' % (group['group_id'], group['state'], len(group['members']),
+                                                     group['lag'], ''.join('; %s %d' % kv for kv in worst)))
+    return out or ['no consumer groups']
+
+
+def k2_partition_table(topics):
+    """Hot-partition table lines from kafka_topic_info(offsets=true): messages, share and a bar per partition."""
+    lines = []
+    for topic in topics:
+        counts = [p.get('messages', 0) for p in topic['partition_details']]
+        total = sum(counts) or 1
+        mean = float(sum(counts)) / max(len(counts), 1)
+        lines.append('%s: %d messages in %d partitions' % (topic['name'], sum(counts), len(counts)))
+        for part, count in zip(topic['partition_details'], counts):
+            above = (count - mean) / mean * 100 if mean else 0.0
+            lines.append('  p%-4d %10d  %5.1f%%  %-20s%s' % (part['partition'], count, 100.0 * count / total,
+                                                           '#' * int(round(20.0 * count / total)),
+                                                           '  HOT (+%.0f%%)' % above if above > 20 else ''))
+    return lines
+
+
 class FilterModule(object):
     def filters(self):
         return dict((name, _wrap(name, fn)) for name, fn in (
@@ -51,6 +77,8 @@ class FilterModule(object):
             ('k2_subjects', k2_subjects),
             ('k2_topic_lines', k2_topic_lines),
             ('k2_topics_named', k2_topics_named),
+            ('k2_lag_lines', k2_lag_lines),
+            ('k2_partition_table', k2_partition_table),
             ('k2_add_exchange', config_edit.add_exchange),
             ('k2_exchange_difference', config_edit.exchange_difference),
             ('k2_set_exchange_partitions', config_edit.set_exchange_partitions),
