@@ -21,3 +21,20 @@ def run_module(module, check=False, diff=False, **args):
     except ValueError:
         raise AssertionError("module %s printed no JSON (rc %d):\n%s\n%s" % (module, proc.returncode, proc.stdout,
                                                                             proc.stderr))
+
+
+def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/local", timeout=900):
+    """ansible-playbook from the repository root; returns (rc, output, recap) with recap the PLAY RECAP counts."""
+    import re
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
+           os.path.join("playbooks", playbook)]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    if check:
+        cmd += ["--check", "--diff"]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout)
+    output = proc.stdout + proc.stderr
+    match = re.search(r"localhost\s*:\s*(ok=\d+.*)", output)
+    recap = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))) if match else {}
+    return proc.returncode, output, recap

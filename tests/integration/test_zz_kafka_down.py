@@ -28,3 +28,14 @@ def test_kafka_stopped_is_one_clear_critical_finding_then_wait_for_recovers(stac
                         checks=["kafka", "partitions", "registry"], wait_for="ok", wait_timeout=120,
                         wait_interval=2)
     assert healed["status"] == "ok", healed["summary"]
+
+
+def test_recover_broker_restarts_a_stopped_broker(stack):
+    from helpers import run_playbook
+    kafka = stack["nodes"][0]["name"]
+    devstack("stop", kafka)
+    try:
+        rc, out, _ = run_playbook("recover_broker.yml")
+    finally:
+        devstack("start", kafka)
+    assert rc == 0 and "restarted: %s" % kafka in out and "K2 Kafka health: OK" in out, out[-3000:]

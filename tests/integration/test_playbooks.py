@@ -1,0 +1,180 @@
+"""The runbook playbooks, run with ansible-playbook against the dev stack; results read back from the cluster."""
+import json
+import os
+import shutil
+
+import httpx
+import pytest
+import yaml
+from confluent_kafka.admin import NewTopic
+
+from helpers import REPO, run_playbook
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def topics_file(tmp_path):
+    """A private copy of config/kafka/topics.yaml, so playbooks that write it never touch the repository's."""
+    path = tmp_path / "topics.yaml"
+    shutil.copy(os.path.join(REPO, "config", "kafka", "topics.yaml"), path)
+    return path
+
+
+@pytest.fixture
+def cleanup(admin):
+    names = []
+    yield names
+    existing = [n for n in admin.list_topics(timeout=10).topics if any(n.startswith(p) for p in names)]
+    if existing:
+        for future in admin.delete_topics(existing).values():
+            future.result(30)
+
+
+def partitions(admin, name):
+    meta = admin.list_topics(name, timeout=10).topics.get(name)
+    return None if meta is None or meta.error is not None else len(meta.partitions)
+
+
+def test_add_exchange_creates_verifies_and_reruns_unchanged(admin, topics_file, unique, cleanup):
+    exchange = "x" + unique
+    cleanup.append("market.equities.")
+    args = {"asset_class": "equities", "exchange": exchange, "partitions": 4, "name": "Test Exchange",
+            "k2_topics_file": str(topics_file)}
+    rc, out, recap = run_playbook("add_exchange.yml", args)
+    assert rc == 0, out[-3000:]
+    assert recap["changed"] >= 1
+    for data_type, count in (("trades", 4), ("quotes", 4), ("reference_data", 1)):
+        assert partitions(admin, "market.equities.%s.%s" % (data_type, exchange)) == count
+    assert "market.equities.trades.%s: 4 partitions, replication factor 1" % exchange in out
+    rc, out, recap = run_playbook("add_exchange.yml", args)
+    assert rc == 0 and recap["changed"] == 0, out[-3000:]
+    assert "partitions: 30" in topics_file.read_text() and exchange not in topics_file.read_text()
+
+
+def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique, cleanup):
+    exchange = "w" + unique
+    cleanup.append("market.crypto.")
+    before = topics_file.read_text()
+    rc, out, _ = run_playbook("add_exchange.yml", {"asset_class": "crypto", "exchange": exchange, "partitions": 2,
+                                                   "country": "GLOBAL", "write_config": True,
+                                                   "k2_topics_file": str(topics_file)})
+    assert rc == 0, out[-3000:]
+    after = topics_file.read_text()
+    removed = [line for line in before.splitlines() if line not in after.splitlines()]
+    assert removed == [], removed
+    assert "# K2 market-data topics: the source of truth for k2.kafka_ops." in after
+    assert "retention.ms: 604800000       # 7 days" in after
+    entry = yaml.safe_load(after)["asset_classes"]["crypto"]["exchanges"][exchange]
+    assert entry == {"partitions": 2, "country": "GLOBAL"}
+    assert after.index("binance:") < after.index(exchange + ":")
+
+
+def test_add_exchange_with_other_values_than_topics_yaml_stops_and_shows_the_difference(admin, topics_file):
+    rc, out, _ = run_playbook("add_exchange.yml", {"asset_class": "equities", "exchange": "asx", "partitions": 99,
+                                                   "k2_topics_file": str(topics_file)})
+    assert rc != 0 and "partitions: topics.yaml has 30, asked for 99" in out
+    assert partitions(admin, "market.equities.trades.asx") in (None, 30)
+
+
+def test_raise_partitions_grows_and_refuses_a_decrease(admin, unique, cleanup):
+    name = "market.it%s.trades.raise" % unique
+    cleanup.append(name)
+    admin.create_topics([NewTopic(name, 2, 1)])[name].result(30)
+    rc, out, recap = run_playbook("raise_partitions.yml", {"topic": name, "partitions": 5})
+    assert rc == 0 and recap["changed"] == 1, out[-3000:]
+    assert partitions(admin, name) == 5 and "keys" in out
+    rc, out, _ = run_playbook("raise_partitions.yml", {"topic": name, "partitions": 3})
+    assert rc != 0 and "Kafka cannot decrease partitions" in out
+    assert partitions(admin, name) == 5
+    rc, out, _ = run_playbook("raise_partitions.yml", {"topic": name + ".missing", "partitions": 3})
+    assert rc != 0 and "raising never creates a topic" in out.replace("\n", " ") or "do not exist" in out
+    assert partitions(admin, name + ".missing") is None
+
+
+def test_register_schemas_check_mode_lists_and_real_run_is_idempotent(registry_urls):
+    rc, out, recap = run_playbook("register_schemas.yml", check=True)
+    assert rc == 0, out[-3000:]
+    rc, out, recap = run_playbook("register_schemas.yml")
+    assert rc == 0, out[-3000:]
+    subjects = httpx.get(registry_urls[1] + "/subjects", timeout=10).json()
+    assert {"market.equities.trades-value", "market.crypto.quotes-value"} <= set(subjects)
+    rc, out, recap = run_playbook("register_schemas.yml")
+    assert rc == 0 and recap["changed"] == 0 and "no change: all 6 subjects up to date" in out
+
+
+def test_health_check_writes_reports_and_fails_on_critical(tmp_path):
+    rc, out, _ = run_playbook("apply_topics.yml")
+    assert rc == 0, out[-3000:]
+    rc, out, _ = run_playbook("health_check.yml", {"k2_health_report_dir": str(tmp_path)})
+    assert rc == 0 and "K2 Kafka health: OK" in out, out[-3000:]
+    reports = sorted(os.listdir(tmp_path))
+    assert [r.rsplit(".", 1)[1] for r in reports] == ["json", "md"]
+    data = json.loads((tmp_path / reports[0]).read_text())
+    assert data["status"] == "ok" and data["findings"]
+    rc, out, _ = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": "127.0.0.1:9",
+                                                                     "request_timeout": 3,
+                                                                     "schema_registry_urls": registry_placeholder()}})
+    assert rc != 0 and "K2 Kafka health: CRITICAL" in out
+
+
+def registry_placeholder():
+    return ["http://127.0.0.1:8081/apis/ccompat/v7"]
+
+
+def test_delete_topics_guards_prod_confirmation_and_cap(admin, unique, cleanup, tmp_path):
+    names = ["market.it%s.trades.del%d" % (unique, i) for i in range(3)]
+    cleanup.append("market.it%s." % unique)
+    for future in admin.create_topics([NewTopic(n, 1, 1) for n in names]).values():
+        future.result(30)
+    pattern = r"^market\.it%s\.trades\.del" % unique
+    base = {"pattern": pattern, "k2_backup_dir": str(tmp_path)}
+    for extra, needle in (({"k2_environment": "prod", "confirm": 3}, "k2_environment is prod"),
+                          ({}, "without confirmation: rerun with -e confirm=3"),
+                          ({"confirm": 3, "k2_max_deletes": 2}, "more than k2_max_deletes=2")):
+        rc, out, _ = run_playbook("delete_topics.yml", dict(base, **extra))
+        assert rc != 0 and needle in out, out[-2000:]
+        assert all(partitions(admin, n) == 1 for n in names)
+    rc, out, _ = run_playbook("delete_topics.yml", dict(base, confirm=3))
+    assert rc == 0, out[-3000:]
+    assert all(partitions(admin, n) is None for n in names)
+    backups = [d for d in os.listdir(tmp_path) if d.startswith("kafka-")]
+    assert len(backups) == 1
+    saved = json.loads((tmp_path / backups[0] / "topics.json").read_text())
+    assert set(names) <= set(t["name"] for t in saved)
+
+
+def test_delete_topics_never_touches_internal_topics(admin):
+    rc, out, _ = run_playbook("delete_topics.yml", {"topics": "__consumer_offsets", "confirm": "__consumer_offsets"})
+    assert rc != 0 and "never deleted" in out
+    assert partitions(admin, "__consumer_offsets")
+
+
+def test_cleanup_test_topics_targets_names_with_test(admin, unique, tmp_path, cleanup):
+    names = ["it%s.TEST.a" % unique, "it%s.latest.b" % unique]
+    keep = "it%s.prod.c" % unique
+    cleanup.append("it%s." % unique)
+    for future in admin.create_topics([NewTopic(n, 1, 1) for n in names + [keep]]).values():
+        future.result(30)
+    existing = [n for n in admin.list_topics(timeout=10).topics if "test" in n.lower() and not n.startswith("__")]
+    rc, out, _ = run_playbook("cleanup_test_topics.yml", {"confirm": len(existing), "k2_backup_dir": str(tmp_path),
+                                                          "k2_max_deletes": 1000})
+    assert rc == 0, out[-3000:]
+    assert all(partitions(admin, n) is None for n in names) and partitions(admin, keep) == 1
+
+
+def test_diagnose_prints_lag_and_a_partition_table():
+    rc, out, _ = run_playbook("diagnose.yml", {"topic": "market.equities.trades.asx"})
+    assert rc == 0, out[-3000:]
+    assert "market.equities.trades.asx: 0 messages in 30 partitions" in out and "Consumer lag per group" in out
+
+
+def test_recover_schema_registry_restarts_the_stopped_instance(stack, registry_urls):
+    from conftest import devstack
+    devstack("stop", "registry1")
+    try:
+        rc, out, _ = run_playbook("recover_schema_registry.yml")
+    finally:
+        devstack("start", "registry1")  # no-op when the playbook restarted it
+    assert rc == 0 and "restarted: registry1" in out and "K2 Kafka health: OK" in out, out[-3000:]
+    assert httpx.get(registry_urls[0] + "/subjects", timeout=10).status_code == 200
