@@ -15,12 +15,12 @@ def run_module(module, check=False, diff=False, **args):
     env = dict(os.environ, PYTHONPATH=COLLECTIONS)
     proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules." + module],
                           input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
-                          env=env, timeout=600)
+                          env=env, timeout=600, check=False)
     try:
         return json.loads(proc.stdout)
     except ValueError:
         raise AssertionError("module %s printed no JSON (rc %d):\n%s\n%s" % (module, proc.returncode, proc.stdout,
-                                                                            proc.stderr))
+                                                                             proc.stderr))
 
 
 def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/local", timeout=900):
@@ -33,7 +33,7 @@ def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/
     if check:
         cmd += ["--check", "--diff"]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
     match = re.search(r"localhost\s*:\s*(ok=\d+.*)", output)
     recap = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))) if match else {}

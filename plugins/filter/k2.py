@@ -50,7 +50,7 @@ def k2_lag_lines(groups):
     for group in sorted(groups, key=lambda g: -g['lag']):
         worst = sorted(group['lag_per_topic'].items(), key=lambda kv: -kv[1])[:3]
         out.append('%s (%s, %d members): lag %d%s' % (group['group_id'], group['state'], len(group['members']),
-                                                     group['lag'], ''.join('; %s %d' % kv for kv in worst)))
+                                                      group['lag'], ''.join('; %s %d' % kv for kv in worst)))
     return out or ['no consumer groups']
 
 
@@ -65,8 +65,8 @@ def k2_partition_table(topics):
         for part, count in zip(topic['partition_details'], counts):
             above = (count - mean) / mean * 100 if mean else 0.0
             lines.append('  p%-4d %10d  %5.1f%%  %-20s%s' % (part['partition'], count, 100.0 * count / total,
-                                                           '#' * int(round(20.0 * count / total)),
-                                                           '  HOT (+%.0f%%)' % above if above > 20 else ''))
+                                                             '#' * int(round(20.0 * count / total)),
+                                                             '  HOT (+%.0f%%)' % above if above > 20 else ''))
     return lines
 
 

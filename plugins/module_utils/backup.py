@@ -83,7 +83,7 @@ def backup_differences(backup_topics, backup_subjects, live_topics, live_subject
         for key, value in sorted((topic.get('config') or {}).items()):
             if (current.get('config') or {}).get(key) != value:
                 diffs.append('topic %s: config %s=%s, backup %s' % (topic['name'], key,
-                                                                     (current.get('config') or {}).get(key), value))
+                                                                    (current.get('config') or {}).get(key), value))
     registry = dict((s['subject'], s) for s in live_subjects)
     for subject in backup_subjects:
         current = registry.get(subject['subject'])
@@ -99,10 +99,10 @@ def backup_differences(backup_topics, backup_subjects, live_topics, live_subject
                 diffs.append('subject %s: version %s has another schema' % (subject['subject'], version['version']))
             elif compare_ids and got['id'] != version['id']:
                 diffs.append('subject %s: version %s has id %s, backup %s' % (subject['subject'], version['version'],
-                                                                            got['id'], version['id']))
+                                                                              got['id'], version['id']))
         if subject.get('compatibility') and current.get('compatibility') != subject['compatibility']:
             diffs.append('subject %s: compatibility %s, backup %s' % (subject['subject'], current.get('compatibility'),
-                                                                    subject['compatibility']))
+                                                                      subject['compatibility']))
     return diffs
 
 

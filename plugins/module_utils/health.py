@@ -17,7 +17,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_i
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (load_file, subject_specs,
-                                                                                 topic_specs)
+                                                                                topic_specs)
 
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
@@ -54,7 +54,7 @@ def summarize(findings, title='K2 Kafka health'):
     """A few lines a playbook prints: the verdict, every problem, then what was fine."""
     counts = dict((s, sum(1 for f in findings if f['status'] == s)) for s in (CRITICAL, WARNING, OK))
     lines = ['%s: %s (%d critical, %d warning, %d ok)' % (title, overall(findings).upper(), counts[CRITICAL],
-                                                         counts[WARNING], counts[OK])]
+                                                          counts[WARNING], counts[OK])]
     for status in (CRITICAL, WARNING):
         for f in findings:
             if f['status'] == status:
@@ -248,7 +248,7 @@ class HealthCheck:
             seen.append({'url': url, 'reachable': True, 'latency_ms': latency, 'subject_count': len(subjects),
                          'global_compatibility': level, 'missing_subjects': missing})
             out.append(finding('registry', OK, url, latency, None, 'registry %s answers in %.0f ms, %d subjects, '
-                                                                    'global compatibility %s'
+                               'global compatibility %s'
                                % (url, latency, len(subjects), level)))
             if missing:
                 out.append(finding('subjects', WARNING, url, len(missing), 0, 'registry %s lacks %d managed '

@@ -158,7 +158,7 @@ class KafkaAdmin:
         if code in (KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED):
             return K2Error("Kafka at %s refused authentication for %r: %s. Check sasl_username, "
                            "sasl_password and sasl_mechanism." % (self.params['bootstrap_servers'],
-                                                                   self.params.get('sasl_username'), text))
+                                                                  self.params.get('sasl_username'), text))
         return K2Error("Kafka %s failed: %s" % (what, text))
 
     def _per_item(self, futures, what, ok_codes=()):

@@ -105,7 +105,7 @@ class SubjectManager:
         if p.get('mode'):
             self._set_mode(result, p['mode'], subject)
         deferred = p.get('compatibility') and self._set_compatibility(result, p['compatibility'], subject,
-                                                                       exists=latest is not None)
+                                                                      exists=latest is not None)
         if text is not None:
             self._ensure_schema(result, subject, text, schema_type, p, latest)
         if deferred:

@@ -13,7 +13,7 @@ import time
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (config_value, is_positive_int,
-                                                                                 topic_name_problem)
+                                                                                topic_name_problem)
 
 INTERNAL_RE = re.compile(r'^(__.*|_schemas|_confluent.*|kafkasql-journal)$')
 ACTIONS = ('create', 'raise_partitions', 'alter_config', 'delete', 'none')

@@ -220,7 +220,7 @@ def topic_specs(data, asset_class=None, exchange=None, data_type=None):
         missing = [e for e in _as_list(exchange) if e not in found]
         if missing:
             raise K2Error('exchange %s is not in topics.yaml%s' % (', '.join(missing), ' under asset class %s'
-                                                                    % asset_class if asset_class else ''))
+                                                                   % asset_class if asset_class else ''))
     return specs
 
 

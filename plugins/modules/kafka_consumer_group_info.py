@@ -14,16 +14,17 @@ description:
   - Lists consumer groups (all, by name or by regular expression) and gives for each its state, members,
     committed offset and log-end offset per partition, and lag per partition, per topic and per group.
   - Read-only; never reports a change.
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
   - k2.kafka_ops.schema_registry
 attributes:
   check_mode:
     support: full
-    details: Read-only, runs the same in check mode.
+    description: Read-only, runs the same in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to diff.
 options:
   names:
     description: Groups to describe. Overrides O(pattern).
@@ -68,7 +69,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                 require_confluent_kafka)
+                                                                                require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 
 

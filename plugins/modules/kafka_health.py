@@ -18,16 +18,17 @@ description:
   - Every check is a finding C({check, status, subject, value, threshold, message}) with status C(ok),
     C(warning) or C(critical). An unreachable service is a critical finding, never a crash.
   - Returns C(summary), a few lines for a playbook to print, and fails according to O(fail_on).
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
   - k2.kafka_ops.schema_registry
 attributes:
   check_mode:
     support: full
-    details: Read-only; runs the same in check mode and always reports changed=false.
+    description: Read-only; runs the same in check mode and always reports changed=false.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to diff.
 options:
   checks:
     description: Which checks to run.
@@ -151,7 +152,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.health import CHECKS, RANK, run_health
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                 require_confluent_kafka)
+                                                                                require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 
 

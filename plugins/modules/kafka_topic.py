@@ -18,17 +18,17 @@ description:
     C(validate_only) check. A request that cannot be honoured as a whole changes nothing.
   - Partitions only grow. Internal topics (C(__*), C(_schemas), C(_confluent*), C(kafkasql-journal)) are
     never deleted.
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
   - k2.kafka_ops.schema_registry
 attributes:
   check_mode:
     support: full
-    details: Runs the same comparison and the broker's validate-only checks; writes nothing.
+    description: Runs the same comparison and the broker's validate-only checks; writes nothing.
   diff_mode:
     support: full
-    details: One before/after entry per changed topic (partitions, replication factor, config overrides).
+    description: One before/after entry per changed topic (partitions, replication factor, config overrides).
 options:
   name:
     description: Name of one topic. Mutually exclusive with O(topics).
@@ -165,7 +165,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                 require_confluent_kafka)
+                                                                                require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import diff, normalize_specs, reconcile
 

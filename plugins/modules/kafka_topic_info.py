@@ -14,16 +14,17 @@ description:
   - Lists topics by name or regular expression and describes each one, partitions, replication factor,
     configs, leader and in-sync replicas per partition and, on request, earliest and latest offsets.
   - Read-only; never reports a change.
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
   - k2.kafka_ops.schema_registry
 attributes:
   check_mode:
     support: full
-    details: Read-only, runs the same in check mode.
+    description: Read-only, runs the same in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to diff.
 options:
   names:
     description: Topics to describe. Names that do not exist are listed in RV(missing). Overrides O(pattern).
@@ -87,7 +88,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                 require_confluent_kafka)
+                                                                                require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import topic_info
 

@@ -18,17 +18,17 @@ description:
   - Soft-deletes a subject, or hard-deletes it with O(permanent=true), soft-deleting first when needed.
   - For restores, registers with an explicit O(id) and O(version) while the registry is in C(IMPORT) mode.
   - Talks to any Confluent-compatible registry (Confluent Schema Registry, Apicurio's ccompat API, Karapace).
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.schema_registry
   - k2.kafka_ops.kafka
 attributes:
   check_mode:
     support: full
-    details: Runs the lookup and the compatibility test; registers and sets nothing.
+    description: Runs the lookup and the compatibility test; registers and sets nothing.
   diff_mode:
     support: full
-    details: The latest version's schema text before and after.
+    description: The latest version's schema text before and after.
 options:
   subject:
     description: Subject name, e.g. C(market.equities.trades-value). Omit it to set the global level or mode.
@@ -152,7 +152,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                             schema_registry_argument_spec)
+                                                                            schema_registry_argument_spec)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import MODES, SCHEMA_TYPES, SubjectManager
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import COMPATIBILITY_LEVELS
 

@@ -14,16 +14,17 @@ description:
   - Lists subjects, optionally by prefix or regular expression, with every version's id, schema type,
     references and (optionally) schema text, and each subject's compatibility level.
   - Also returns the global compatibility level and mode. Read-only.
-author: K2 Platform Team
+author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.schema_registry
   - k2.kafka_ops.kafka
 attributes:
   check_mode:
     support: full
-    details: Read-only, runs the same in check mode.
+    description: Read-only, runs the same in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to diff.
 options:
   prefix:
     description: Only subjects starting with this prefix (asked of the registry).
@@ -82,7 +83,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                             schema_registry_argument_spec)
+                                                                            schema_registry_argument_spec)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import subject_info
 
 

@@ -32,7 +32,7 @@ def test_produce_and_consume_one_message(admin, bootstrap_servers, unique):
                              "auto.offset.reset": "earliest"})
         consumer.subscribe([name])
         msg = None
-        for _ in range(30):
+        for dummy in range(30):
             msg = consumer.poll(1.0)
             if msg is not None and not msg.error():
                 break
@@ -46,7 +46,7 @@ def test_produce_and_consume_one_message(admin, bootstrap_servers, unique):
 def _schema(unique):
     return json.dumps({"type": "record", "name": "Probe", "namespace": "k2.test",
                        "fields": [{"name": "symbol", "type": "string"}, {"name": "run", "type": "string",
-                                                                           "default": unique}]})
+                                                                         "default": unique}]})
 
 
 def test_schema_written_to_registry_1_reads_from_registry_2(registry_urls, unique):

@@ -1,6 +1,5 @@
 """kafka_health and kafka_consumer_group_info on the dev stack: real lag, real skew, a registry stopped."""
 import os
-import time
 
 import pytest
 import yaml

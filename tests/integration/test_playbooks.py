@@ -56,7 +56,7 @@ def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique,
     exchange = "w" + unique
     cleanup.append("market.crypto.")
     before = topics_file.read_text()
-    rc, out, _ = run_playbook("add_exchange.yml", {"asset_class": "crypto", "exchange": exchange, "partitions": 2,
+    rc, out, dummy = run_playbook("add_exchange.yml", {"asset_class": "crypto", "exchange": exchange, "partitions": 2,
                                                    "country": "GLOBAL", "write_config": True,
                                                    "k2_topics_file": str(topics_file)})
     assert rc == 0, out[-3000:]
@@ -71,7 +71,7 @@ def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique,
 
 
 def test_add_exchange_with_other_values_than_topics_yaml_stops_and_shows_the_difference(admin, topics_file):
-    rc, out, _ = run_playbook("add_exchange.yml", {"asset_class": "equities", "exchange": "asx", "partitions": 99,
+    rc, out, dummy = run_playbook("add_exchange.yml", {"asset_class": "equities", "exchange": "asx", "partitions": 99,
                                                    "k2_topics_file": str(topics_file)})
     assert rc != 0 and "partitions: topics.yaml has 30, asked for 99" in out
     assert partitions(admin, "market.equities.trades.asx") in (None, 30)
@@ -84,10 +84,10 @@ def test_raise_partitions_grows_and_refuses_a_decrease(admin, unique, cleanup):
     rc, out, recap = run_playbook("raise_partitions.yml", {"topic": name, "partitions": 5})
     assert rc == 0 and recap["changed"] == 1, out[-3000:]
     assert partitions(admin, name) == 5 and "keys" in out
-    rc, out, _ = run_playbook("raise_partitions.yml", {"topic": name, "partitions": 3})
+    rc, out, dummy = run_playbook("raise_partitions.yml", {"topic": name, "partitions": 3})
     assert rc != 0 and "Kafka cannot decrease partitions" in out
     assert partitions(admin, name) == 5
-    rc, out, _ = run_playbook("raise_partitions.yml", {"topic": name + ".missing", "partitions": 3})
+    rc, out, dummy = run_playbook("raise_partitions.yml", {"topic": name + ".missing", "partitions": 3})
     assert rc != 0 and "raising never creates a topic" in out.replace("\n", " ") or "do not exist" in out
     assert partitions(admin, name + ".missing") is None
 
@@ -104,15 +104,15 @@ def test_register_schemas_check_mode_lists_and_real_run_is_idempotent(registry_u
 
 
 def test_health_check_writes_reports_and_fails_on_critical(tmp_path):
-    rc, out, _ = run_playbook("apply_topics.yml")
+    rc, out, dummy = run_playbook("apply_topics.yml")
     assert rc == 0, out[-3000:]
-    rc, out, _ = run_playbook("health_check.yml", {"k2_health_report_dir": str(tmp_path)})
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_report_dir": str(tmp_path)})
     assert rc == 0 and "K2 Kafka health: OK" in out, out[-3000:]
     reports = sorted(os.listdir(tmp_path))
     assert [r.rsplit(".", 1)[1] for r in reports] == ["json", "md"]
     data = json.loads((tmp_path / reports[0]).read_text())
     assert data["status"] == "ok" and data["findings"]
-    rc, out, _ = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": "127.0.0.1:9",
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": "127.0.0.1:9",
                                                                      "request_timeout": 3,
                                                                      "schema_registry_urls": registry_placeholder()}})
     assert rc != 0 and "K2 Kafka health: CRITICAL" in out
@@ -132,10 +132,10 @@ def test_delete_topics_guards_prod_confirmation_and_cap(admin, unique, cleanup, 
     for extra, needle in (({"k2_environment": "prod", "confirm": 3}, "k2_environment is prod"),
                           ({}, "without confirmation: rerun with -e confirm=3"),
                           ({"confirm": 3, "k2_max_deletes": 2}, "more than k2_max_deletes=2")):
-        rc, out, _ = run_playbook("delete_topics.yml", dict(base, **extra))
+        rc, out, dummy = run_playbook("delete_topics.yml", dict(base, **extra))
         assert rc != 0 and needle in out, out[-2000:]
         assert all(partitions(admin, n) == 1 for n in names)
-    rc, out, _ = run_playbook("delete_topics.yml", dict(base, confirm=3))
+    rc, out, dummy = run_playbook("delete_topics.yml", dict(base, confirm=3))
     assert rc == 0, out[-3000:]
     assert all(partitions(admin, n) is None for n in names)
     backups = [d for d in os.listdir(tmp_path) if d.startswith("kafka-")]
@@ -145,7 +145,7 @@ def test_delete_topics_guards_prod_confirmation_and_cap(admin, unique, cleanup, 
 
 
 def test_delete_topics_never_touches_internal_topics(admin):
-    rc, out, _ = run_playbook("delete_topics.yml", {"topics": "__consumer_offsets", "confirm": "__consumer_offsets"})
+    rc, out, dummy = run_playbook("delete_topics.yml", {"topics": "__consumer_offsets", "confirm": "__consumer_offsets"})
     assert rc != 0 and "never deleted" in out
     assert partitions(admin, "__consumer_offsets")
 
@@ -157,14 +157,14 @@ def test_cleanup_test_topics_targets_names_with_test(admin, unique, tmp_path, cl
     for future in admin.create_topics([NewTopic(n, 1, 1) for n in names + [keep]]).values():
         future.result(30)
     existing = [n for n in admin.list_topics(timeout=10).topics if "test" in n.lower() and not n.startswith("__")]
-    rc, out, _ = run_playbook("cleanup_test_topics.yml", {"confirm": len(existing), "k2_backup_dir": str(tmp_path),
+    rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"confirm": len(existing), "k2_backup_dir": str(tmp_path),
                                                           "k2_max_deletes": 1000})
     assert rc == 0, out[-3000:]
     assert all(partitions(admin, n) is None for n in names) and partitions(admin, keep) == 1
 
 
 def test_diagnose_prints_lag_and_a_partition_table():
-    rc, out, _ = run_playbook("diagnose.yml", {"topic": "market.equities.trades.asx"})
+    rc, out, dummy = run_playbook("diagnose.yml", {"topic": "market.equities.trades.asx"})
     assert rc == 0, out[-3000:]
     assert "market.equities.trades.asx: 0 messages in 30 partitions" in out and "Consumer lag per group" in out
 
@@ -173,7 +173,7 @@ def test_recover_schema_registry_restarts_the_stopped_instance(stack, registry_u
     from conftest import devstack
     devstack("stop", "registry1")
     try:
-        rc, out, _ = run_playbook("recover_schema_registry.yml")
+        rc, out, dummy = run_playbook("recover_schema_registry.yml")
     finally:
         devstack("start", "registry1")  # no-op when the playbook restarted it
     assert rc == 0 and "restarted: registry1" in out and "K2 Kafka health: OK" in out, out[-3000:]

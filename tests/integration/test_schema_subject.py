@@ -82,7 +82,7 @@ def test_invalid_avro_fails_before_the_registry_is_asked(registry, registry_urls
 
 
 def test_compatibility_level_is_set_idempotently_before_and_after_the_subject_exists(registry, registry_urls,
-                                                                                      subject):
+                                                                                     subject):
     first = registry("schema_subject", subject=subject, compatibility="FULL_TRANSITIVE")
     assert first["changed"], first
     level = httpx.get("%s/config/%s" % (registry_urls[1], subject), timeout=10).json()

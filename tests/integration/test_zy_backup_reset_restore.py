@@ -6,14 +6,11 @@ import shutil
 
 import httpx
 import pytest
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic, ResourceType
+from confluent_kafka.admin import ConfigResource, NewPartitions, NewTopic, ResourceType
 
 from helpers import run_module, run_playbook
 
 pytestmark = pytest.mark.integration
-
-V2 = None
-
 
 def topic_state(admin, name):
     meta = admin.list_topics(name, timeout=10).topics.get(name)
@@ -27,7 +24,7 @@ def topic_state(admin, name):
 
 def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, unique):
     conn = {"schema_registry_urls": registry_urls}
-    rc, out, _ = run_playbook("apply_topics.yml")
+    rc, out, dummy = run_playbook("apply_topics.yml")
     assert rc == 0, out[-3000:]
     # state beyond topics.yaml: an extra topic with an override, a second schema version, a subject level
     extra = "market.it%s.trades.extra" % unique
@@ -38,27 +35,27 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     assert run_module("schema_subject", subject="market.equities.trades-value", schema=trade,
                       compatibility="FULL", **conn)["version"] == 2
 
-    rc, out, _ = run_playbook("backup.yml", {"k2_backup_dir": str(tmp_path)})
+    rc, out, dummy = run_playbook("backup.yml", {"k2_backup_dir": str(tmp_path)})
     assert rc == 0, out[-3000:]
     backup = tmp_path / [d for d in os.listdir(tmp_path) if d.startswith("kafka-")][0]
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["counts"]["topics"] >= 7 and set(manifest["files"]) >= {"topics.json", "subjects.json",
-                                                                             "consumer_offsets.json", "topics.yaml",
-                                                                             "schemas/trade.avsc"}
+                                                                            "consumer_offsets.json", "topics.yaml",
+                                                                            "schemas/trade.avsc"}
     cluster_before = manifest["cluster_id"]
 
-    rc, out, _ = run_playbook("full_reset.yml", {"confirm": "RESET-" + cluster_before,
+    rc, out, dummy = run_playbook("full_reset.yml", {"confirm": "RESET-" + cluster_before,
                                                  "k2_backup_dir": str(tmp_path / "pre-reset")})
     assert rc == 0, out[-4000:]
     assert topic_state(admin, extra) is None
     versions = httpx.get(registry_urls[1] + "/subjects/market.equities.trades-value/versions", timeout=10).json()
     assert versions == [1]
 
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(backup)}, check=True)
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(backup)}, check=True)
     assert rc == 0, out[-3000:]
     assert topic_state(admin, extra) is None
 
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(backup)})
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(backup)})
     assert rc == 0, out[-4000:]
     assert "none: topics, partitions, configs, subjects, versions" in out
     assert topic_state(admin, extra) == {"partitions": 3, "config": {"retention.ms": "3600000"}}
@@ -68,9 +65,8 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     assert level["compatibilityLevel"] == "FULL"
 
     # a conflict: the live topic has more partitions than the backup -> reported, kept, nothing shrinks
-    admin.create_partitions([__import__("confluent_kafka.admin", fromlist=["NewPartitions"]).NewPartitions(
-        extra, 5)])[extra].result(30)
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(backup)})
+    admin.create_partitions([NewPartitions(extra, 5)])[extra].result(30)
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(backup)})
     assert rc == 0 and "the cluster has 5 partitions, the backup 3; kept 5" in out, out[-3000:]
     assert topic_state(admin, extra)["partitions"] == 5
 
@@ -79,15 +75,15 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     corrupt = tmp_path / "corrupt"
     shutil.copytree(backup, corrupt)
     (corrupt / "topics.json").write_text((corrupt / "topics.json").read_text().replace('"3600000"', '"1"'))
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(corrupt)})
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(corrupt)})
     assert rc != 0 and "is corrupt or partial, nothing was restored: topics.json: sha256" in out
     partial = tmp_path / "partial"
     shutil.copytree(backup, partial)
     (partial / "subjects.json").unlink()
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(partial)})
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(partial)})
     assert rc != 0 and "subjects.json: missing" in out
     (partial / "manifest.json").unlink()
-    rc, out, _ = run_playbook("restore.yml", {"backup": str(partial)})
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(partial)})
     assert rc != 0 and "has no manifest.json" in out
     assert topic_state(admin, extra) is None
 
@@ -97,8 +93,8 @@ REPO_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 
 def test_full_reset_refuses_without_confirm_and_on_prod(admin):
     before = sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market."))
-    rc, out, _ = run_playbook("full_reset.yml")
+    rc, out, dummy = run_playbook("full_reset.yml")
     assert rc != 0 and "rerun with -e confirm=RESET-" in out
-    rc, out, _ = run_playbook("full_reset.yml", {"k2_environment": "prod", "confirm": "RESET-whatever"})
+    rc, out, dummy = run_playbook("full_reset.yml", {"k2_environment": "prod", "confirm": "RESET-whatever"})
     assert rc != 0 and "k2_environment is prod" in out
     assert sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market.")) == before

@@ -35,7 +35,7 @@ def test_recover_broker_restarts_a_stopped_broker(stack):
     kafka = stack["nodes"][0]["name"]
     devstack("stop", kafka)
     try:
-        rc, out, _ = run_playbook("recover_broker.yml")
+        rc, out, dummy = run_playbook("recover_broker.yml")
     finally:
         devstack("start", kafka)
     assert rc == 0 and "restarted: %s" % kafka in out and "K2 Kafka health: OK" in out, out[-3000:]

@@ -36,7 +36,7 @@ def test_overall_is_the_worst_and_the_summary_leads_with_it():
 
 def test_lag_table_sums_per_topic_and_group():
     rows, per_topic, total = lag_table({("t", 0): 5, ("t", 1): 10, ("u", 0): 0}, {("t", 0): 15, ("t", 1): 10,
-                                                                                   ("u", 0): 7})
+                                                                                  ("u", 0): 7})
     assert [r["lag"] for r in rows] == [10, 0, 7] and per_topic == {"t": 10, "u": 7} and total == 17
 
 
@@ -61,7 +61,7 @@ def test_missing_short_and_unexpected_topics_are_drift():
                               "market.equities.trades.nyse": {"partitions": 1, "replication_factor": 1}})
     drift = by_check(run(admin), "drift")
     assert [(f["status"], f["subject"]) for f in drift] == [("warning", TOPIC),
-                                                             ("warning", "market.equities.trades.nyse")]
+                                                            ("warning", "market.equities.trades.nyse")]
     assert drift[0]["value"] == 2 and drift[0]["threshold"] == 3
     gone = by_check(run(FakeClusterAdmin({})), "drift")
     assert gone[0]["status"] == "critical" and "missing from the cluster" in gone[0]["message"]

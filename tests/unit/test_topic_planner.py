@@ -3,7 +3,7 @@ import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import (diff, is_internal, normalize_specs,
-                                                                           reconcile)
+                                                                          reconcile)
 
 from fakes import FakeAdmin
 
@@ -46,7 +46,7 @@ def test_a_decrease_in_a_batch_refuses_the_whole_batch():
 
 def test_all_changes_go_in_one_call_per_kind():
     admin = FakeAdmin({"old": {"partitions": 1, "replication_factor": 1}, "grow": {"partitions": 1,
-                                                                                  "replication_factor": 1}})
+                                                                                   "replication_factor": 1}})
     reconcile(admin, specs({"name": "a", "partitions": 1}, {"name": "b", "partitions": 1},
                            {"name": "grow", "partitions": 4, "config": {"retention.ms": "1"}}) +
               specs({"name": "old"}, state="absent"))
@@ -107,7 +107,7 @@ def test_partial_failure_says_what_was_applied():
 
 def test_absent_deletes_only_what_is_named_and_is_idempotent():
     admin = FakeAdmin({"a": {"partitions": 1, "replication_factor": 1}, "b": {"partitions": 1,
-                                                                             "replication_factor": 1}})
+                                                                              "replication_factor": 1}})
     assert reconcile(admin, specs({"name": "a"}, state="absent"))["changed"]
     assert sorted(admin.topics) == ["b"]
     assert not reconcile(admin, specs({"name": "a"}, state="absent"))["changed"]

@@ -273,7 +273,7 @@ def run_maven(args, what):
     if proc.returncode != 0:
         lines = [l for l in (proc.stdout + proc.stderr).splitlines() if "ERROR" in l][:6]
         raise StackError("could not download %s with Maven (exit %d):\n  %s" % (what, proc.returncode,
-                                                                               "\n  ".join(lines)))
+                                                                                "\n  ".join(lines)))
 
 
 def kafka_classpath():
