@@ -10,12 +10,16 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup demo test test-unit test-integration bench stack-up stack-down stack-status stack-wipe clean
+.PHONY: help setup demo test test-unit test-integration stack-tests molecule lint sanity ee bench \
+	stack-up stack-down stack-status stack-wipe clean
+MOLECULE_SCENARIOS := default raise_partitions backup_restore full_reset
+BUILD := build
+COLLECTION_TARBALL := $(BUILD)/k2-kafka_ops-0.1.0.tar.gz
 
 help:
 	@echo "make setup         create .venv, install requirements, link the collection"
 	@echo "make demo          setup + dev stack + add an exchange (playbooks/add_exchange.yml) and show it"
-	@echo "make test          setup + unit tests + integration tests on the dev stack (started and stopped if needed)"
+	@echo "make test          setup + unit/contract + integration + molecule on the dev stack + lint + sanity + ee"
 	@echo "make bench         benchmarks on the dev stack, printed as ratios against same-run baselines"
 	@echo "make stack-up|stack-down|stack-status|stack-wipe   the dev stack (BROKERS=3 for three Kafka nodes)"
 
@@ -53,12 +57,49 @@ test-unit: setup
 	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
 
 test-integration: setup
-	$(DEVSTACK) run -- $(PY) -m pytest -m integration tests/integration
+	$(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
 
-test: test-unit test-integration
+# Everything that needs the dev stack, in one stack run: pytest integration, then every Molecule scenario.
+stack-tests:
+	$(PY) -m pytest -m integration tests/integration
+	for scenario in $(MOLECULE_SCENARIOS); do $(VENV)/bin/molecule test -s $$scenario || exit 1; done
+
+molecule: setup
+	$(DEVSTACK) run -- sh -c 'for s in $(MOLECULE_SCENARIOS); do $(VENV)/bin/molecule test -s $$s || exit 1; done'
+
+lint: setup
+	$(VENV)/bin/ansible-lint --nocolor
+	$(VENV)/bin/yamllint -s .
+	for m in $$(ls plugins/modules | sed -n 's/\.py$$//p'); do \
+	  $(VENV)/bin/ansible-doc k2.kafka_ops.$$m > /dev/null || exit 1; done
+	for f in $$(ls plugins/filter/*.yml); do \
+	  $(VENV)/bin/ansible-doc -t filter k2.kafka_ops.$$(basename $$f .yml) > /dev/null || exit 1; done
+	for p in playbooks/*.yml; do $(VENV)/bin/ansible-playbook --syntax-check $$p > /dev/null || exit 1; done
+	$(VENV)/bin/molecule syntax -s docker
+	@echo "lint: ansible-lint (production), yamllint, ansible-doc, syntax-check, molecule docker syntax: passed"
+
+$(COLLECTION_TARBALL): setup
+	rm -rf $(BUILD) && mkdir -p $(BUILD)
+	$(VENV)/bin/ansible-galaxy collection build --output-path $(BUILD)
+
+# ansible-test sanity on the built and installed collection. ansible-test bootstraps pip in its venvs from a
+# host these machines cannot reach; tools/sanity/get_pip_from_pypi.py stands in for that script (see it).
+sanity: $(COLLECTION_TARBALL)
+	$(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(COLLECTION_TARBALL)
+	mkdir -p $$HOME/.ansible/test/cache
+	cp tools/sanity/get_pip_from_pypi.py $$HOME/.ansible/test/cache/get_pip_24_2.py
+	cd $(BUILD)/installed/ansible_collections/k2/kafka_ops && \
+	  $(CURDIR)/$(VENV)/bin/ansible-test sanity --python 3.11 --color no
+
+ee: $(COLLECTION_TARBALL)
+	$(VENV)/bin/ansible-builder create -f execution-environment.yml --context $(BUILD)/ee --output-filename Containerfile -v 1
+	test -f $(BUILD)/ee/Containerfile && grep -q k2-kafka_ops-0.1.0.tar.gz $(BUILD)/ee/Containerfile
+	test -f $(BUILD)/ee/_build/k2-kafka_ops-0.1.0.tar.gz
+	grep -q confluent-kafka==2.16.1 $(BUILD)/ee/_build/requirements.txt
+	@echo "ee: ansible-builder wrote $(BUILD)/ee with the collection and its pinned requirements"
 
 bench: setup
 	$(DEVSTACK) run -- $(PY) tests/bench/bench.py
 
 clean:
-	rm -rf $(VENV) .collections .pytest_cache
+	rm -rf $(VENV) .collections .pytest_cache $(BUILD)

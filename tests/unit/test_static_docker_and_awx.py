@@ -1,0 +1,76 @@
+"""Static checks of what cannot run here (no Docker engine): the compose stack, the AWX definitions."""
+import os
+import re
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+
+
+def load(*path):
+    with open(os.path.join(REPO, *path)) as handle:
+        return yaml.safe_load(handle)
+
+
+COMPOSE = load("docker-compose.yml")
+
+
+def test_compose_has_the_runbook_services():
+    assert set(COMPOSE["services"]) == {"kafka", "schema-registry-1", "schema-registry-2", "kafka-ui", "prometheus",
+                                        "grafana"}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
+def test_every_service_is_pinned_and_health_checked(name):
+    service = COMPOSE["services"][name]
+    image, _, tag = service["image"].rpartition(":")
+    assert image and re.match(r"^v?\d+(\.\d+)+$", tag), service["image"]
+    assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
+
+
+def test_named_volumes_are_declared_and_used():
+    used = set()
+    for service in COMPOSE["services"].values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if not source.startswith((".", "/")):
+                used.add(source)
+    assert used and used == set(COMPOSE["volumes"])
+
+
+def test_registries_depend_on_a_healthy_kafka_and_share_one_schemas_topic():
+    for name in ("schema-registry-1", "schema-registry-2"):
+        service = COMPOSE["services"][name]
+        assert service["depends_on"]["kafka"]["condition"] == "service_healthy"
+        assert service["environment"]["SCHEMA_REGISTRY_KAFKASTORE_TOPIC"] == "_schemas"
+
+
+def test_docker_inventory_matches_the_compose_ports():
+    inventory = load("inventories", "docker", "group_vars", "all.yml")
+    assert inventory["k2_kafka_bootstrap_servers"] == "localhost:9092"
+    ports = [p.split(":")[0] for n in ("schema-registry-1", "schema-registry-2") for p in COMPOSE["services"][n]["ports"]]
+    assert [u.rsplit(":", 1)[1] for u in inventory["k2_schema_registry_urls"]] == ports
+
+
+def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backup():
+    templates = load("awx", "job_templates.yml")["k2_awx_job_templates"]
+    playbooks = sorted("playbooks/" + p for p in os.listdir(os.path.join(REPO, "playbooks")))
+    assert sorted(t["playbook"] for t in templates) == playbooks
+    surveyed = dict((t["playbook"], t["survey"]) for t in templates if "survey" in t)
+    assert set(surveyed) == {"playbooks/add_exchange.yml", "playbooks/raise_partitions.yml"}
+    for survey in surveyed.values():
+        assert all({"question_name", "variable", "type", "required"} <= set(q) for q in survey["spec"])
+    backup = [t for t in templates if t["playbook"] == "playbooks/backup.yml"][0]
+    assert "FREQ=DAILY" in backup["schedule"]["rrule"]
+
+
+def test_execution_environment_pins_what_requirements_pin():
+    ee = load("execution-environment.yml")
+    assert ee["version"] == 3
+    with open(os.path.join(REPO, "requirements.txt")) as handle:
+        pins = set(line.strip() for line in handle if "==" in line and not line.startswith("#"))
+    runtime = set(ee["dependencies"]["python"]) | {ee["dependencies"]["ansible_core"]["package_pip"]}
+    assert pins == runtime
