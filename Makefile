@@ -15,6 +15,8 @@ export ANSIBLE_NOCOLOR := 1
 MOLECULE_SCENARIOS := default raise_partitions backup_restore full_reset
 BUILD := build
 COLLECTION_TARBALL := $(BUILD)/k2-kafka_ops-0.1.0.tar.gz
+# outside this checkout: inside it, ansible-test would take its file list from git, which ignores build/
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/k2-kafka-ops-sanity
 
 help:
 	@echo "make setup         create .venv, install requirements, link the collection"
@@ -85,10 +87,11 @@ $(COLLECTION_TARBALL): setup
 # ansible-test sanity on the built and installed collection. ansible-test bootstraps pip in its venvs from a
 # host these machines cannot reach; tools/sanity/get_pip_from_pypi.py stands in for that script (see it).
 sanity: $(COLLECTION_TARBALL)
-	$(VENV)/bin/ansible-galaxy collection install --force -p $(BUILD)/installed $(COLLECTION_TARBALL)
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	$(VENV)/bin/ansible-galaxy collection install --force -p $(SANITY_ROOT) $(COLLECTION_TARBALL)
 	mkdir -p $$HOME/.ansible/test/cache
 	cp tools/sanity/get_pip_from_pypi.py $$HOME/.ansible/test/cache/get_pip_24_2.py
-	cd $(BUILD)/installed/ansible_collections/k2/kafka_ops && \
+	cd $(SANITY_ROOT)/ansible_collections/k2/kafka_ops && \
 	  $(CURDIR)/$(VENV)/bin/ansible-test sanity --python 3.11 --color no
 
 ee: $(COLLECTION_TARBALL)

@@ -57,8 +57,8 @@ def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique,
     cleanup.append("market.crypto.")
     before = topics_file.read_text()
     rc, out, dummy = run_playbook("add_exchange.yml", {"asset_class": "crypto", "exchange": exchange, "partitions": 2,
-                                                   "country": "GLOBAL", "write_config": True,
-                                                   "k2_topics_file": str(topics_file)})
+                                                       "country": "GLOBAL", "write_config": True,
+                                                       "k2_topics_file": str(topics_file)})
     assert rc == 0, out[-3000:]
     after = topics_file.read_text()
     removed = [line for line in before.splitlines() if line not in after.splitlines()]
@@ -72,7 +72,7 @@ def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique,
 
 def test_add_exchange_with_other_values_than_topics_yaml_stops_and_shows_the_difference(admin, topics_file):
     rc, out, dummy = run_playbook("add_exchange.yml", {"asset_class": "equities", "exchange": "asx", "partitions": 99,
-                                                   "k2_topics_file": str(topics_file)})
+                                                       "k2_topics_file": str(topics_file)})
     assert rc != 0 and "partitions: topics.yaml has 30, asked for 99" in out
     assert partitions(admin, "market.equities.trades.asx") in (None, 30)
 
@@ -113,8 +113,8 @@ def test_health_check_writes_reports_and_fails_on_critical(tmp_path):
     data = json.loads((tmp_path / reports[0]).read_text())
     assert data["status"] == "ok" and data["findings"]
     rc, out, dummy = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": "127.0.0.1:9",
-                                                                     "request_timeout": 3,
-                                                                     "schema_registry_urls": registry_placeholder()}})
+                                                                         "request_timeout": 3,
+                                                                         "schema_registry_urls": registry_placeholder()}})
     assert rc != 0 and "K2 Kafka health: CRITICAL" in out
 
 
@@ -158,7 +158,7 @@ def test_cleanup_test_topics_targets_names_with_test(admin, unique, tmp_path, cl
         future.result(30)
     existing = [n for n in admin.list_topics(timeout=10).topics if "test" in n.lower() and not n.startswith("__")]
     rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"confirm": len(existing), "k2_backup_dir": str(tmp_path),
-                                                          "k2_max_deletes": 1000})
+                                                              "k2_max_deletes": 1000})
     assert rc == 0, out[-3000:]
     assert all(partitions(admin, n) is None for n in names) and partitions(admin, keep) == 1
 

@@ -12,6 +12,7 @@ from helpers import run_module, run_playbook
 
 pytestmark = pytest.mark.integration
 
+
 def topic_state(admin, name):
     meta = admin.list_topics(name, timeout=10).topics.get(name)
     if meta is None or meta.error is not None:
@@ -45,7 +46,7 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     cluster_before = manifest["cluster_id"]
 
     rc, out, dummy = run_playbook("full_reset.yml", {"confirm": "RESET-" + cluster_before,
-                                                 "k2_backup_dir": str(tmp_path / "pre-reset")})
+                                                     "k2_backup_dir": str(tmp_path / "pre-reset")})
     assert rc == 0, out[-4000:]
     assert topic_state(admin, extra) is None
     versions = httpx.get(registry_urls[1] + "/subjects/market.equities.trades-value/versions", timeout=10).json()

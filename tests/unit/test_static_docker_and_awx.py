@@ -26,7 +26,7 @@ def test_compose_has_the_runbook_services():
 @pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
 def test_every_service_is_pinned_and_health_checked(name):
     service = COMPOSE["services"][name]
-    image, _, tag = service["image"].rpartition(":")
+    image, dummy, tag = service["image"].rpartition(":")
     assert image and re.match(r"^v?\d+(\.\d+)+$", tag), service["image"]
     assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
 
