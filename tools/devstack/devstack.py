@@ -6,7 +6,8 @@ No Docker: the Kafka runtime classpath and Apicurio's runnable distribution come
 system property and a pid file, and is stopped by that pid only.
 
 Commands: up, down, status [--json], wipe, stop SERVICE, start SERVICE, run -- COMMAND...
-(`run` starts what is not running, runs COMMAND, then stops only what it started).
+(`run` starts what is not running, runs COMMAND with K2_KAFKA_BOOTSTRAP_SERVERS and K2_SCHEMA_REGISTRY_URLS
+set to this stack, then stops only what it started).
 Environment: BROKERS (1 or 3), K2_KAFKA_PORT, K2_CONTROLLER_PORT, K2_REGISTRY1_PORT, K2_REGISTRY2_PORT,
 K2_STACK_DIR (data, logs, pids), K2_CACHE_DIR (downloads), K2_JAVA (a java binary), K2_STACK_TIMEOUT.
 Standard library only, so it runs before any virtualenv exists.
@@ -627,8 +628,11 @@ def cmd_status(as_json=False):
 def cmd_run(command):
     """Run `command` with the stack up; stop afterwards exactly the services this call started."""
     started = cmd_up()
+    layout = load_layout()
+    env = dict(os.environ, K2_KAFKA_BOOTSTRAP_SERVERS=layout["bootstrap_servers"],
+               K2_SCHEMA_REGISTRY_URLS=",".join(layout["schema_registry_urls"]))
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, env=env)
     finally:
         if started:
             for name in reversed(started):
