@@ -101,6 +101,9 @@ ee: $(COLLECTION_TARBALL)
 	grep -q confluent-kafka==2.16.1 $(BUILD)/ee/_build/requirements.txt
 	@echo "ee: ansible-builder wrote $(BUILD)/ee with the collection and its pinned requirements"
 
+# The README's test command: every layer, the dev stack started and stopped as needed.
+test: test-unit test-integration lint sanity ee
+
 bench: setup
 	$(DEVSTACK) run -- $(PY) tests/bench/bench.py
 
