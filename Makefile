@@ -10,7 +10,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup demo test test-unit test-integration stack-tests molecule lint sanity ee bench \
+.PHONY: help setup demo test test-unit test-integration test-faults stack-tests molecule lint sanity ee bench \
 	stack-up stack-down stack-status stack-wipe clean
 MOLECULE_SCENARIOS := default raise_partitions backup_restore full_reset
 BUILD := build
@@ -21,7 +21,7 @@ SANITY_ROOT := $(or $(TMPDIR),/tmp)/k2-kafka-ops-sanity
 help:
 	@echo "make setup         create .venv, install requirements, link the collection"
 	@echo "make demo          setup + dev stack + add an exchange (playbooks/add_exchange.yml) and show it"
-	@echo "make test          setup + unit/contract + integration + molecule on the dev stack + lint + sanity + ee"
+	@echo "make test          setup + unit/contract + integration + molecule + faults (3 nodes, SASL) + lint + sanity + ee"
 	@echo "make bench         benchmarks on the dev stack, printed as ratios against same-run baselines"
 	@echo "make stack-up|stack-down|stack-status|stack-wipe   the dev stack (BROKERS=3 for three Kafka nodes)"
 
@@ -101,8 +101,14 @@ ee: $(COLLECTION_TARBALL)
 	grep -q confluent-kafka==2.16.1 $(BUILD)/ee/_build/requirements.txt
 	@echo "ee: ansible-builder wrote $(BUILD)/ee with the collection and its pinned requirements"
 
-# The README's test command: every layer, the dev stack started and stopped as needed.
-test: test-unit test-integration lint sanity ee
+# Three Kafka nodes with a SASL/SCRAM listener, in a stack of its own (ports 19092/29092/39092, SASL +2,
+# registries 18081/18082), started and stopped around the fault tests.
+FAULT_STACK := K2_STACK_DIR=$(CURDIR)/.stack-faults BROKERS=3 SASL=1 K2_REGISTRY1_PORT=18081 K2_REGISTRY2_PORT=18082
+test-faults: setup
+	$(FAULT_STACK) $(DEVSTACK) run -- $(PY) -m pytest -m faults tests/integration/faults
+
+# The README's test command: every layer, the dev stacks started and stopped as needed.
+test: test-unit test-integration test-faults lint sanity ee
 
 bench: setup
 	$(DEVSTACK) run -- $(PY) tests/bench/bench.py

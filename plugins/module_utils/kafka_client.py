@@ -148,7 +148,14 @@ class KafkaAdmin:
     def _connection_error(self, exc, what):
         code = _err_code(exc)
         text = _err_text(exc) if isinstance(exc, KafkaException) else (str(exc) or type(exc).__name__)
+        try:
+            self.client.poll(0)  # serve error_cb and the log callback: they say why the connection failed
+        except Exception:  # pylint: disable=broad-except
+            pass
         hint = self.events.last()
+        if 'authentication' in hint.lower() or 'sasl' in hint.lower() and 'fail' in hint.lower():
+            code = KafkaError._AUTHENTICATION
+            text = hint
         if code in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN) or \
                 not isinstance(exc, KafkaException):
             return K2Error("Kafka at %s did not answer %s within request_timeout=%ss (%s%s). Check "

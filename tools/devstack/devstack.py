@@ -82,10 +82,19 @@ def plan_layout():
                   "controller_port": i * 10000 + 9093} for i in (1, 2, 3)]
     registries = [{"name": "registry%d" % i, "port": env_int("K2_REGISTRY%d_PORT" % i, 8080 + i)}
                   for i in (1, 2)]
-    return {"brokers": brokers, "nodes": nodes, "registries": registries,
-            "bootstrap_servers": ",".join("127.0.0.1:%d" % n["port"] for n in nodes),
-            "schema_registry_urls": ["http://127.0.0.1:%d%s" % (r["port"], CCOMPAT) for r in registries],
-            "stack_dir": stack_dir()}
+    layout = {"brokers": brokers, "nodes": nodes, "registries": registries,
+              "bootstrap_servers": ",".join("127.0.0.1:%d" % n["port"] for n in nodes),
+              "schema_registry_urls": ["http://127.0.0.1:%d%s" % (r["port"], CCOMPAT) for r in registries],
+              "stack_dir": stack_dir()}
+    if os.environ.get("SASL") == "1" or os.environ.get("K2_SASL") == "1":
+        # an extra SASL_PLAINTEXT listener (SCRAM-SHA-512) two ports above each broker's, and one user
+        for node in nodes:
+            node["sasl_port"] = node["port"] + 2
+        layout["sasl"] = {"mechanism": "SCRAM-SHA-512",
+                          "username": os.environ.get("K2_SASL_USERNAME") or "k2admin",
+                          "password": os.environ.get("K2_SASL_PASSWORD") or "k2-dev-secret",
+                          "bootstrap_servers": ",".join("127.0.0.1:%d" % n["sasl_port"] for n in nodes)}
+    return layout
 
 
 def state_path():
@@ -368,14 +377,17 @@ def write_kafka_config(layout, node):
     data = os.path.join(stack_dir(), "data", node["name"])
     voters = ",".join("%d@127.0.0.1:%d" % (n["id"], n["controller_port"]) for n in layout["nodes"])
     rf = min(3, layout["brokers"])
+    listeners = ["PLAINTEXT://127.0.0.1:%d" % node["port"]]
+    if node.get("sasl_port"):
+        listeners.append("SASL_PLAINTEXT://127.0.0.1:%d" % node["sasl_port"])
     lines = [
         "process.roles=broker,controller",
         "node.id=%d" % node["id"],
-        "listeners=PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d" % (node["port"], node["controller_port"]),
-        "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % node["port"],
+        "listeners=%s,CONTROLLER://127.0.0.1:%d" % (",".join(listeners), node["controller_port"]),
+        "advertised.listeners=%s" % ",".join(listeners),
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
         "log.dirs=%s" % data,
         "num.partitions=1",
         "offsets.topic.replication.factor=%d" % rf,
@@ -388,6 +400,10 @@ def write_kafka_config(layout, node):
         # delete thousands of partitions stay inside the machine's open-file limit
         "file.delete.delay.ms=1000",
     ]
+    if layout.get("sasl"):
+        lines += ["sasl.enabled.mechanisms=SCRAM-SHA-512",
+                  "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config="
+                  "org.apache.kafka.common.security.scram.ScramLoginModule required;"]
     if layout["brokers"] == 1:
         lines.append("controller.quorum.bootstrap.servers=127.0.0.1:%d" % node["controller_port"])
     else:
@@ -409,6 +425,9 @@ def start_kafka_node(layout, node, java, classpath):
             with open(cluster_file, "w") as handle:
                 handle.write(cluster_id)
         fmt = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", config, "--ignore-formatted"]
+        if layout.get("sasl"):  # SCRAM users of a KRaft cluster are written at format time
+            fmt += ["--add-scram", "SCRAM-SHA-512=[name=%s,password=%s]" % (layout["sasl"]["username"],
+                                                                           layout["sasl"]["password"])]
         if layout["brokers"] == 1:
             fmt.append("--standalone")
         _java_out(java, classpath, fmt)
@@ -537,6 +556,10 @@ def cmd_up(only=None):
         cmd_status()
         return []
     for name in todo:
+        for node in layout["nodes"]:
+            if node["name"] == name and node.get("sasl_port") and port_holder(node["sasl_port"]):
+                raise StackError("port %d, the SASL listener of %s, is already in use by: %s"
+                                 % (node["sasl_port"], name, port_holder(node["sasl_port"])))
         holder = port_holder(service_port(layout, name))
         if holder:
             raise StackError("port %d, needed by %s, is already in use by: %s. Stop that process or set "
@@ -619,6 +642,9 @@ def cmd_status(as_json=False):
         state = "running pid %d, %d MiB" % (item["pid"], item["rss_kib"] // 1024) if item["running"] else "stopped"
         print("  %-10s 127.0.0.1:%-5d %s" % (item["service"], item["port"], state))
     print("  bootstrap_servers:    %s" % layout["bootstrap_servers"])
+    if layout.get("sasl"):
+        print("  SASL_PLAINTEXT:       %s (SCRAM-SHA-512, user %s)" % (layout["sasl"]["bootstrap_servers"],
+                                                                   layout["sasl"]["username"]))
     print("  schema_registry_urls: %s" % ", ".join(layout["schema_registry_urls"]))
     print("  total resident memory: %d MiB" % (sum(i["rss_kib"] for i in items) // 1024))
     print("  logs: %s" % os.path.join(stack_dir(), "logs"))

@@ -1,0 +1,95 @@
+"""Fault tests on the three-node dev stack with a SASL listener (make test-faults: BROKERS=3 SASL=1).
+One broker stopped: health reports under-replicated partitions as critical and kafka_topic still applies;
+started again: health returns to ok. SASL/SCRAM: modules authenticate, a wrong password is a clear error,
+and the password never shows in ansible-playbook -vvv output or in a backup."""
+import os
+import time
+
+import pytest
+
+from conftest import devstack
+from helpers import run_module, run_playbook
+
+pytestmark = pytest.mark.faults
+
+
+@pytest.fixture(scope="module")
+def fstack(stack):
+    if stack["brokers"] != 3 or not stack.get("sasl"):
+        pytest.fail("these tests need the three-node SASL dev stack: make test-faults")
+    return stack
+
+
+@pytest.fixture
+def sasl(fstack):
+    return {"bootstrap_servers": fstack["sasl"]["bootstrap_servers"], "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": fstack["sasl"]["mechanism"], "sasl_username": fstack["sasl"]["username"],
+            "sasl_password": fstack["sasl"]["password"], "request_timeout": 15,
+            "schema_registry_urls": fstack["schema_registry_urls"]}
+
+
+def test_one_broker_down_is_critical_topics_still_apply_and_health_recovers(fstack, unique):
+    conn = {"bootstrap_servers": fstack["bootstrap_servers"], "schema_registry_urls": fstack["schema_registry_urls"],
+            "request_timeout": 15}
+    topic = "faults.%s.rf3" % unique
+    created = run_module("kafka_topic", name=topic, partitions=6, replication_factor=3,
+                         config={"min.insync.replicas": 2}, **conn)
+    assert created["changed"], created
+    healthy = run_module("kafka_health", checks=["kafka", "partitions"], expected_brokers=3, wait_for="ok",
+                         wait_timeout=60, wait_interval=2, **conn)
+    assert healthy["status"] == "ok", healthy["summary"]
+
+    devstack("stop", "kafka2")
+    try:
+        down = run_module("kafka_health", checks=["kafka", "partitions"], expected_brokers=3, fail_on="never",
+                          wait_for="ok", wait_timeout=1, **conn)
+        findings = dict((f["check"], f) for f in down["findings"] if f["status"] == "critical")
+        assert down["status"] == "critical"
+        assert "under_replicated" in findings and findings["kafka"]["value"] == 2, down["summary"]
+        applied = run_module("kafka_topic", name=topic, partitions=8, config={"retention.ms": 3600000}, **conn)
+        assert applied["changed"] and applied["topics"][0]["actions"] == ["raise_partitions", "alter_config"], applied
+        info = run_module("kafka_topic_info", names=[topic], **conn)["topics"][0]
+        assert info["partitions"] == 8 and info["config"]["retention.ms"] == "3600000"
+    finally:
+        devstack("start", "kafka2")
+    recovered = run_module("kafka_health", checks=["kafka", "partitions"], expected_brokers=3, wait_for="ok",
+                           wait_timeout=180, wait_interval=3, **conn)
+    assert recovered["status"] == "ok" and recovered["attempts"] >= 1, recovered["summary"]
+    run_module("kafka_topic", name=topic, state="absent", **conn)
+
+
+def test_modules_authenticate_with_scram(sasl, unique):
+    topic = "faults.%s.sasl" % unique
+    created = run_module("kafka_topic", name=topic, partitions=3, replication_factor=3, **sasl)
+    assert created["changed"], created
+    info = run_module("kafka_topic_info", names=[topic], **sasl)
+    assert info["topics"][0]["partitions"] == 3
+    health = run_module("kafka_health", checks=["kafka", "partitions", "lag"], fail_on="never", **sasl)
+    assert health["kafka"]["reachable"] and len(health["kafka"]["brokers"]) == 3
+    assert run_module("kafka_topic", name=topic, state="absent", **sasl)["changed"]
+
+
+def test_a_wrong_password_is_a_clear_authentication_error(sasl):
+    started = time.time()
+    result = run_module("kafka_topic_info", **dict(sasl, sasl_password="not-the-password", request_timeout=8))
+    assert result["failed"] and "refused authentication for 'k2admin'" in result["msg"]
+    assert "invalid credentials" in result["msg"] and time.time() - started < 8 + 10
+    assert "not-the-password" not in str(result)
+
+
+def test_the_password_never_appears_in_verbose_output_or_backups(sasl, tmp_path):
+    password = sasl["sasl_password"]
+    connection = dict((k, v) for k, v in sasl.items())
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_connection": connection,
+                                                       "k2_health_checks": ["kafka", "partitions"]},
+                                  verbosity=3)
+    assert rc == 0, out[-3000:]
+    assert password not in out
+    rc, out, dummy = run_playbook("backup.yml", {"k2_connection": connection, "k2_backup_dir": str(tmp_path)},
+                                  verbosity=3)
+    assert rc == 0, out[-3000:]
+    assert password not in out
+    for root, dummy_dirs, files in os.walk(tmp_path):
+        for name in files:
+            with open(os.path.join(root, name), errors="replace") as handle:
+                assert password not in handle.read(), name
