@@ -4,6 +4,8 @@ measured in the same run. Not a test: it asserts nothing about time, it prints.
 (a) no-op reconcile of 1,000 K2-style topics: one kafka_topic task vs one task per topic (first 100, scaled)
 (b) the same no-op reconcile vs the bare AdminClient describe calls it needs (the floor)
 (c) creating 300 topics of 10 partitions: one kafka_topic task vs one bare create_topics batch
+(d) backup.yml of 1,000 topics and 300 subjects x 3 versions vs the minimal reads it needs
+(e) add_exchange.yml wall time end to end
 """
 import json
 import os
@@ -15,7 +17,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, ".collections"))
 
-from confluent_kafka import KafkaError, KafkaException, TopicCollection  # noqa: E402
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicCollection  # noqa: E402
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType  # noqa: E402
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import KafkaAdmin  # noqa: E402
@@ -80,8 +82,65 @@ def module_reconcile(topics, check=False):
     return result["changed"]
 
 
+REGISTRY = (os.environ.get("K2_SCHEMA_REGISTRY_URLS") or "http://127.0.0.1:8081/apis/ccompat/v7").split(",")[0]
+
+
+def register_subjects(count, versions):
+    """count subjects with `versions` compatible versions each, registered over one keep-alive connection."""
+    import httpx
+    names = ["%ss%03d-value" % (PREFIX, i) for i in range(count)]
+    with httpx.Client(base_url=REGISTRY, timeout=30) as http:
+        for name in names:
+            fields = [{"name": "symbol", "type": "string"}]
+            for version in range(versions):
+                if version:
+                    fields.append({"name": "f%d" % version, "type": "int", "default": 0})
+                schema = json.dumps({"type": "record", "name": "R", "fields": fields})
+                http.post("/subjects/%s/versions" % name, json={"schema": schema}).raise_for_status()
+    return names
+
+
+def delete_subjects(names):
+    import httpx
+    with httpx.Client(base_url=REGISTRY, timeout=30) as http:
+        for name in names:
+            http.delete("/subjects/%s" % name)
+            http.delete("/subjects/%s?permanent=true" % name)
+
+
+def minimal_backup_reads(client, names, subjects):
+    """What a backup must read, done directly: topics, configs, subjects with every version and level, groups."""
+    import httpx
+    bare_describe(names)
+    with httpx.Client(base_url=REGISTRY, timeout=30) as http:
+        listed = http.get("/subjects", params={"subjectPrefix": PREFIX}).json()
+        for name in listed:
+            for version in http.get("/subjects/%s/versions" % name).json():
+                http.get("/subjects/%s/versions/%s" % (name, version)).json()
+            http.get("/config/%s" % name)
+        http.get("/config")
+        http.get("/mode")
+    groups = [g.group_id for g in client.list_consumer_groups().result().valid]
+    for group in groups:
+        list(client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)]).values())[0].result()
+    return len(listed) == len(subjects)
+
+
+def run_playbook_file(playbook, extra_vars):
+    """Wall seconds of ansible-playbook playbooks/<playbook> on the dev stack inventory; exits on failure."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"))
+    started = time.perf_counter()
+    proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "inventories/local", "playbooks/" + playbook, "-e",
+                           json.dumps(extra_vars)], capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit("%s failed:\n%s" % (playbook, proc.stdout[-3000:]))
+    return elapsed
+
+
 def delete_all(client, prefix=PREFIX):
-    names = [n for n in client.list_topics(timeout=30).topics if n.startswith(prefix)]
+    names = [n for n in client.list_topics(timeout=30).topics if n.startswith(prefix)
+             and (prefix != "market.equities." or n.endswith(".bench%d" % os.getpid()))]
     for start in range(0, len(names), 200):
         for future in client.delete_topics(names[start:start + 200], operation_timeout=60).values():
             try:
@@ -126,7 +185,25 @@ def main():
         mod = min(timed(lambda: module_reconcile(topics))[0] for dummy in range(3))
         figures.append(("(b) no-op reconcile in process: kafka_topic %.2fs vs bare describe_topics + describe_configs "
                         "%.2fs (floor)" % (mod, floor), mod / floor, "<= 2x the floor"))
+
+        # (d) backup.yml of the 1,000 topics and 300 subjects x 3 versions vs the minimal reads it needs
+        subjects = register_subjects(300, 3)
+        with tempfile.TemporaryDirectory() as tmp:
+            backup = run_playbook_file("backup.yml", {"k2_backup_dir": tmp, "k2_backup_subject_prefix": PREFIX,
+                                                      "k2_backup_topic_pattern": "^" + PREFIX.replace(".", r"\.")})
+        reads = min(timed(lambda: minimal_backup_reads(client, names, subjects))[0] for dummy in range(2))
+        figures.append(("(d) backup.yml of 1,000 topics + 300 subjects x 3 versions %.1fs vs the minimal reads in one "
+                        "process %.1fs" % (backup, reads), backup / reads, "<= 2x"))
+        delete_subjects(subjects)
         delete_all(client)
+
+        # (e) add_exchange.yml end to end (3 topics, subjects verified), then its no-op rerun
+        add = {"asset_class": "equities", "exchange": "bench%d" % os.getpid(), "partitions": 30}
+        first = run_playbook_file("add_exchange.yml", add)
+        rerun = run_playbook_file("add_exchange.yml", add)
+        figures.append(("(e) add_exchange.yml wall time %.1fs; its no-op rerun %.1fs" % (first, rerun), first / rerun,
+                        "reported, no target"))
+        delete_all(client, "market.equities.")  # only the bench exchange's topics start with it and end in benchNNN
 
         # (c) create 300 topics x 10 partitions: one task vs one bare create_topics batch
         many = [{"name": "%screate.a%03d" % (PREFIX, i), "partitions": 10, "replication_factor": 1, "config": {}}
