@@ -40,3 +40,15 @@ def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/
     match = re.search(r"localhost\s*:\s*(ok=\d+.*)", output)
     recap = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))) if match else {}
     return proc.returncode, output, recap
+
+
+def topic_state(admin, name):
+    """{partitions, config (overrides only)} of a live topic read with the AdminClient, or None if absent."""
+    from confluent_kafka.admin import ConfigResource, ResourceType
+    meta = admin.list_topics(name, timeout=10).topics.get(name)
+    if meta is None or meta.error is not None:
+        return None
+    res = ConfigResource(ResourceType.TOPIC, name)
+    entries = admin.describe_configs([res])[res].result(10)
+    return {"partitions": len(meta.partitions),
+            "config": dict((k, e.value) for k, e in entries.items() if e.source == 1)}  # 1 = DYNAMIC_TOPIC_CONFIG

@@ -6,7 +6,6 @@ import os
 
 import httpx
 import pytest
-import yaml
 from confluent_kafka.admin import ConfigResource, NewTopic, ResourceType
 
 from helpers import REPO, run_module, run_playbook

@@ -6,6 +6,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import ConfigResource, ResourceType
 
 from conftest import wait_until
+from helpers import topic_state as live
 
 pytestmark = pytest.mark.integration
 
@@ -19,16 +20,6 @@ def prefix(admin, unique):
     if names:
         for future in admin.delete_topics(names).values():
             future.result(30)
-
-
-def live(admin, name):
-    meta = admin.list_topics(name, timeout=10).topics.get(name)
-    if meta is None or meta.error is not None:
-        return None
-    res = ConfigResource(ResourceType.TOPIC, name)
-    entries = admin.describe_configs([res])[res].result(10)
-    overrides = dict((k, e.value) for k, e in entries.items() if e.source == 1)  # DYNAMIC_TOPIC_CONFIG
-    return {"partitions": len(meta.partitions), "config": overrides}
 
 
 def test_check_then_create_then_rerun_is_unchanged(kafka_module, admin, prefix):

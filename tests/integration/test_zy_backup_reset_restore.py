@@ -6,21 +6,11 @@ import shutil
 
 import httpx
 import pytest
-from confluent_kafka.admin import ConfigResource, NewPartitions, NewTopic, ResourceType
+from confluent_kafka.admin import NewPartitions, NewTopic
 
-from helpers import run_module, run_playbook
+from helpers import run_module, run_playbook, topic_state
 
 pytestmark = pytest.mark.integration
-
-
-def topic_state(admin, name):
-    meta = admin.list_topics(name, timeout=10).topics.get(name)
-    if meta is None or meta.error is not None:
-        return None
-    res = ConfigResource(ResourceType.TOPIC, name)
-    entries = admin.describe_configs([res])[res].result(10)
-    return {"partitions": len(meta.partitions),
-            "config": dict((k, e.value) for k, e in entries.items() if e.source == 1)}
 
 
 def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, unique):
