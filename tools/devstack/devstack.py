@@ -427,7 +427,7 @@ def start_kafka_node(layout, node, java, classpath):
         fmt = ["kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", config, "--ignore-formatted"]
         if layout.get("sasl"):  # SCRAM users of a KRaft cluster are written at format time
             fmt += ["--add-scram", "SCRAM-SHA-512=[name=%s,password=%s]" % (layout["sasl"]["username"],
-                                                                           layout["sasl"]["password"])]
+                                                                            layout["sasl"]["password"])]
         if layout["brokers"] == 1:
             fmt.append("--standalone")
         _java_out(java, classpath, fmt)
@@ -644,7 +644,7 @@ def cmd_status(as_json=False):
     print("  bootstrap_servers:    %s" % layout["bootstrap_servers"])
     if layout.get("sasl"):
         print("  SASL_PLAINTEXT:       %s (SCRAM-SHA-512, user %s)" % (layout["sasl"]["bootstrap_servers"],
-                                                                   layout["sasl"]["username"]))
+                                                                       layout["sasl"]["username"]))
     print("  schema_registry_urls: %s" % ", ".join(layout["schema_registry_urls"]))
     print("  total resident memory: %d MiB" % (sum(i["rss_kib"] for i in items) // 1024))
     print("  logs: %s" % os.path.join(stack_dir(), "logs"))
