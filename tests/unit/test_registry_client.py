@@ -1,10 +1,8 @@
-"""Registry client: failover order and error mapping, with a fake opener (no network)."""
-import io
+"""Registry client: failover order and error mapping, with a fake transport (no network)."""
 import json
 import socket
 
 import pytest
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, RegistryError
@@ -13,35 +11,33 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import prepar
 pytestmark = pytest.mark.unit
 
 
-class Opener:
-    """Answers per base URL: an exception to raise, (status, body) for an HTTP error, or a body for 200."""
+class Transport:
+    """Answers per base URL: an exception to raise, (status, body) for that answer, or a body for a 200."""
 
     def __init__(self, answers):
         self.answers = answers
         self.calls = []
 
-    def __call__(self, url, **kw):
-        self.calls.append((url, kw))
-        answer = next(v for k, v in self.answers.items() if url.startswith(k))
+    def __call__(self, base, method, path, body, headers):
+        self.calls.append((base, method, path, body, headers))
+        answer = self.answers[base]
         if isinstance(answer, Exception):
             raise answer
-        if isinstance(answer, tuple):
-            status, body = answer
-            raise HTTPError(url, status, "err", {}, io.BytesIO(json.dumps(body).encode()))
-        return io.BytesIO(json.dumps(answer).encode())
+        status, payload = answer if isinstance(answer, tuple) else (200, answer)
+        return status, json.dumps(payload).encode()
 
 
 def client(answers, **params):
-    opener = Opener(answers)
+    transport = Transport(answers)
     params.setdefault("schema_registry_urls", list(answers))
-    return RegistryClient(params, opener=opener), opener
+    return RegistryClient(params, transport=transport), transport
 
 
 def test_connection_errors_timeouts_and_5xx_move_to_the_next_url():
-    c, opener = client({"http://a": URLError("refused"), "http://b": socket.timeout("timed out"),
+    c, opener = client({"http://a": ConnectionRefusedError(111, "Connection refused"), "http://b": socket.timeout("timed out"),
                         "http://c": (503, {"error_code": 50003, "message": "forward"}), "http://d": ["s1"]})
     assert c.subjects() == ["s1"]
-    assert [u.split("/subjects")[0] for u, dummy in opener.calls] == ["http://a", "http://b", "http://c", "http://d"]
+    assert [call[0] for call in opener.calls] == ["http://a", "http://b", "http://c", "http://d"]
     assert c.last_url == "http://d"
 
 
@@ -54,7 +50,7 @@ def test_a_4xx_is_an_answer_not_a_reason_to_fail_over():
 
 
 def test_all_urls_down_names_each_url_and_its_reason():
-    c = client({"http://a": URLError("Connection refused"), "http://b": (500, {"message": "boom"})})[0]
+    c = client({"http://a": ConnectionRefusedError(111, "Connection refused"), "http://b": (500, {"message": "boom"})})[0]
     with pytest.raises(K2Error) as info:
         c.subjects()
     assert "http://a: Connection refused" in info.value.msg and "http://b: HTTP 500 boom" in info.value.msg
@@ -78,22 +74,31 @@ def test_missing_things_read_as_none_or_empty():
     assert c.versions("s") == [] and c.version("s") is None and c.lookup("s", {"schema": "x"}) is None
 
 
-def test_auth_tls_and_timeouts_reach_the_opener_and_urls_are_split():
-    c, opener = client({"http://a": []}, schema_registry_urls=["http://a/, http://b"],
-                       schema_registry_username="u", schema_registry_password="p",
-                       schema_registry_ca_path="/ca.pem", schema_registry_timeout=4)
+def test_basic_auth_and_query_reach_the_transport_and_urls_are_split():
+    c, transport = client({"http://a": [], "http://b": []}, schema_registry_urls=["http://a/, http://b"],
+                          schema_registry_username="u", schema_registry_password="p")
     assert c.urls == ["http://a", "http://b"]
     c.subjects(prefix="market.")
-    url, kw = opener.calls[0]
-    assert url == "http://a/subjects?subjectPrefix=market."
-    assert kw["url_username"] == "u" and kw["url_password"] == "p" and kw["force_basic_auth"]
-    assert kw["ca_path"] == "/ca.pem" and kw["timeout"] == 4
+    base, method, path, body, headers = transport.calls[0]
+    assert (base, method, path, body) == ("http://a", "GET", "/subjects?subjectPrefix=market.", None)
+    assert headers["Authorization"] == "Basic dTpw"
+
+
+def test_the_transport_keeps_one_connection_per_url_and_applies_tls_settings(tmp_path):
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import HttpTransport
+    transport = HttpTransport({"schema_registry_timeout": 4, "schema_registry_validate_certs": False})
+    first, prefix = transport._connection("https://registry.example:8443/apis/ccompat/v7")
+    again, dummy = transport._connection("https://registry.example:8443/apis/ccompat/v7")
+    assert first is again and prefix == "/apis/ccompat/v7" and first.timeout == 4
+    assert first._context.verify_mode == __import__("ssl").CERT_NONE
+    with pytest.raises(ValueError, match="unsupported URL scheme 'ftp'"):
+        transport._connection("ftp://x")
 
 
 def test_subject_names_are_escaped():
-    c, opener = client({"http://a": [1]})
+    c, transport = client({"http://a": [1]})
     c.versions("a/b c")
-    assert opener.calls[0][0] == "http://a/subjects/a%2Fb%20c/versions"
+    assert transport.calls[0][2] == "/subjects/a%2Fb%20c/versions"
 
 
 def test_avro_is_parsed_locally_and_canonicalised():
