@@ -213,10 +213,15 @@ def main():
         def bare_create():
             for future in client.create_topics(bare, operation_timeout=120).values():
                 future.result()
-        base = timed(bare_create)[0]
-        task = timed(lambda: module_reconcile(many))[0]
-        figures.append(("(c) create 300 topics x 10 partitions: kafka_topic logic %.2fs vs bare create_topics %.2fs"
-                        % (task, base), task / base, "<= 1.5x"))
+        bases, tasks = [], []
+        for dummy in range(3):  # best of 3, deleting in between: one create is a fraction of a second
+            bases.append(timed(bare_create)[0])
+            tasks.append(timed(lambda: module_reconcile(many))[0])
+            delete_all(client)
+            time.sleep(2)
+        base, task = min(bases), min(tasks)
+        figures.append(("(c) create 300 topics x 10 partitions: kafka_topic logic %.2fs vs bare create_topics %.2fs "
+                        "(best of 3)" % (task, base), task / base, "<= 1.5x"))
         delete_all(client)
         bare = [NewTopic("%screate.c%03d" % (PREFIX, i), 10, 1) for i in range(300)]
         base = timed(bare_create)[0]
