@@ -70,6 +70,11 @@ def k2_partition_table(topics):
     return lines
 
 
+def k2_offsets(partitions):
+    """kafka_consumer_group offsets from kafka_consumer_group_info partitions (committed_offset -> offset)."""
+    return [{'topic': p['topic'], 'partition': p['partition'], 'offset': p['committed_offset']} for p in partitions]
+
+
 class FilterModule(object):
     def filters(self):
         return dict((name, _wrap(name, fn)) for name, fn in (
@@ -78,6 +83,7 @@ class FilterModule(object):
             ('k2_topic_lines', k2_topic_lines),
             ('k2_topics_named', k2_topics_named),
             ('k2_lag_lines', k2_lag_lines),
+            ('k2_offsets', k2_offsets),
             ('k2_partition_table', k2_partition_table),
             ('k2_add_exchange', config_edit.add_exchange),
             ('k2_exchange_difference', config_edit.exchange_difference),

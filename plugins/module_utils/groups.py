@@ -48,3 +48,34 @@ def group_info(admin, names=None, pattern=None):
         groups.append({'group_id': group, 'state': desc['state'], 'members': desc['members'],
                        'partitions': rows, 'lag_per_topic': per_topic, 'lag': total})
     return {'groups': groups}
+
+
+def set_group_offsets(admin, group, offsets, check_mode=False):
+    """Commit `offsets` ([{topic, partition, offset}]) for a group with no active members; only what differs.
+    A group with members is left alone and reported as skipped: its consumers own their offsets."""
+    wanted = {}
+    for index, item in enumerate(offsets):
+        try:
+            key, value = (str(item['topic']), int(item['partition'])), int(item['offset'])
+        except (KeyError, TypeError, ValueError):
+            raise K2Error('offsets[%d]: expected {topic, partition, offset} with integers, got %r' % (index, item))
+        if value < 0:
+            raise K2Error('offsets[%d]: offset must be 0 or more, got %d' % (index, value))
+        wanted[key] = value
+    described = admin.describe_groups([group]).get(group, {'state': 'UNKNOWN', 'members': []})
+    current = admin.group_offsets([group]).get(group, {})
+    before = dict(('%s-%d' % key, current[key]) for key in sorted(wanted) if key in current)
+    result = {'group': group, 'state': described['state'], 'changed': False, 'skipped': False, 'before': before,
+              'after': dict(before)}
+    if described['members']:
+        result.update(skipped=True, msg='group %s has %d active member(s); offsets are left to them'
+                      % (group, len(described['members'])))
+        return result
+    changes = dict((key, value) for key, value in wanted.items() if current.get(key) != value)
+    result['after'].update(('%s-%d' % key, value) for key, value in changes.items())
+    result['changed'] = bool(changes)
+    if changes and not check_mode:
+        errors = dict((g, e) for g, e in admin.alter_group_offsets({group: changes}).items() if e)
+        if errors:
+            raise K2Error('could not set the offsets of group %s: %s' % (group, errors[group]), before=before)
+    return result

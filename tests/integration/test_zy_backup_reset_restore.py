@@ -13,7 +13,7 @@ from helpers import run_module, run_playbook, topic_state
 pytestmark = pytest.mark.integration
 
 
-def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, unique):
+def test_backup_full_reset_restore_round_trip(admin, bootstrap_servers, registry_urls, tmp_path, unique):
     conn = {"schema_registry_urls": registry_urls}
     rc, out, dummy = run_playbook("apply_topics.yml")
     assert rc == 0, out[-3000:]
@@ -26,6 +26,9 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     assert run_module("schema_subject", subject="market.equities.trades-value", schema=trade,
                       compatibility="FULL", **conn)["version"] == 2
 
+    group = "it-%s-writer" % unique  # an idle consumer group part-way through the extra topic
+    run_module("kafka_consumer_group", group=group, offsets=[{"topic": extra, "partition": 1, "offset": 0}],
+               bootstrap_servers=bootstrap_servers)
     rc, out, dummy = run_playbook("backup.yml", {"k2_backup_dir": str(tmp_path)})
     assert rc == 0, out[-3000:]
     backup = tmp_path / [d for d in os.listdir(tmp_path) if d.startswith("kafka-")][0]
@@ -46,9 +49,12 @@ def test_backup_full_reset_restore_round_trip(admin, registry_urls, tmp_path, un
     assert rc == 0, out[-3000:]
     assert topic_state(admin, extra) is None
 
-    rc, out, dummy = run_playbook("restore.yml", {"backup": str(backup)})
+    rc, out, dummy = run_playbook("restore.yml", {"backup": str(backup), "k2_restore_offsets": True})
     assert rc == 0, out[-4000:]
     assert "none: topics, partitions, configs, subjects, versions" in out
+    restored = run_module("kafka_consumer_group_info", names=[group], bootstrap_servers=bootstrap_servers)
+    assert [(p["topic"], p["partition"], p["committed_offset"]) for p in restored["groups"][0]["partitions"]] == [
+        (extra, 1, 0)]
     assert topic_state(admin, extra) == {"partitions": 3, "config": {"retention.ms": "3600000"}}
     assert httpx.get(registry_urls[1] + "/subjects/market.equities.trades-value/versions",
                      timeout=10).json() == [1, 2]

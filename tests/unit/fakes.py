@@ -89,6 +89,7 @@ class FakeClusterAdmin(FakeAdmin):
         self.groups = groups or {}     # {group: {(topic, partition): committed}}
         self.down = down
         self.isr = {}                  # {(topic, partition): [isr]} overrides
+        self.active = set()            # groups with members
 
     def _check(self):
         if self.down:
@@ -120,7 +121,14 @@ class FakeClusterAdmin(FakeAdmin):
         return [{"group_id": g, "state": "EMPTY", "simple": False} for g in sorted(self.groups)]
 
     def describe_groups(self, ids):
-        return dict((g, {"state": "EMPTY", "members": []}) for g in ids)
+        return dict((g, {"state": "STABLE" if g in self.active else "EMPTY",
+                         "members": [{"member_id": "m1"}] if g in self.active else []}) for g in ids)
+
+    def alter_group_offsets(self, offsets):
+        self.calls.append(("alter_group_offsets", sorted(offsets)))
+        for group, parts in offsets.items():
+            self.groups.setdefault(group, {}).update(parts)
+        return dict((g, None) for g in offsets)
 
     def group_offsets(self, ids):
         return dict((g, dict(self.groups.get(g, {}))) for g in ids)

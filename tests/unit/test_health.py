@@ -126,3 +126,20 @@ def test_wait_for_polls_until_ok():
     result = health.run_health(admin, {}, {"checks": ["kafka"], "wait_for": "ok", "wait_timeout": 60,
                                            "wait_interval": 1}, sleep=sleep)
     assert result["status"] == "ok" and result["attempts"] == 3
+
+
+def test_group_offsets_are_set_only_where_they_differ_and_never_on_active_groups():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_group_offsets
+    admin = FakeClusterAdmin(groups={"g": {(TOPIC, 0): 5, (TOPIC, 1): 7}})
+    wanted = [{"topic": TOPIC, "partition": 0, "offset": 5}, {"topic": TOPIC, "partition": 1, "offset": 2}]
+    check = set_group_offsets(admin, "g", wanted, check_mode=True)
+    assert check["changed"] and check["after"] == {TOPIC + "-0": 5, TOPIC + "-1": 2}
+    assert admin.groups["g"][(TOPIC, 1)] == 7
+    assert set_group_offsets(admin, "g", wanted)["changed"] and admin.groups["g"][(TOPIC, 1)] == 2
+    assert set_group_offsets(admin, "g", wanted)["changed"] is False
+    admin.active.add("g")
+    skipped = set_group_offsets(admin, "g", [{"topic": TOPIC, "partition": 0, "offset": 0}])
+    assert skipped["skipped"] and not skipped["changed"] and admin.groups["g"][(TOPIC, 0)] == 5
+    with pytest.raises(K2Error, match=r"offsets\[0\]: offset must be 0 or more, got -1"):
+        set_group_offsets(admin, "g", [{"topic": TOPIC, "partition": 0, "offset": -1}])

@@ -1,0 +1,103 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: kafka_consumer_group
+short_description: Set a consumer group's committed offsets (restores, replays)
+version_added: 0.1.0
+description:
+  - Commits the given offsets for a consumer group, only where they differ from what is committed.
+  - A group with active members is never touched; it is reported as skipped, since its consumers own
+    their offsets.
+author: K2 Platform Team (@k2-platform)
+extends_documentation_fragment:
+  - k2.kafka_ops.kafka
+  - k2.kafka_ops.schema_registry
+attributes:
+  check_mode:
+    support: full
+    description: Reads the group and compares; commits nothing.
+  diff_mode:
+    support: full
+    description: Committed offsets per partition before and after.
+options:
+  group:
+    description: Consumer group id.
+    type: str
+    required: true
+  offsets:
+    description: Offsets to commit, each C({topic, partition, offset}).
+    type: list
+    elements: dict
+    required: true
+seealso:
+  - module: k2.kafka_ops.kafka_consumer_group_info
+'''
+
+EXAMPLES = r'''
+- name: Rewind the Iceberg writer to the start of partition 0
+  k2.kafka_ops.kafka_consumer_group:
+    bootstrap_servers: 127.0.0.1:9092
+    group: k2-iceberg-writer
+    offsets:
+      - {topic: market.equities.trades.asx, partition: 0, offset: 0}
+'''
+
+RETURN = r'''
+group:
+  description: The group.
+  returned: always
+  type: str
+state:
+  description: The group's state (EMPTY, STABLE, ...).
+  returned: always
+  type: str
+skipped:
+  description: True when the group has active members and nothing was done.
+  returned: always
+  type: bool
+before:
+  description: Committed offsets of the named partitions before, as C(topic-partition) to offset.
+  returned: always
+  type: dict
+after:
+  description: The same after the run (or as it would be, in check mode).
+  returned: always
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
+from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_group_offsets
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
+                                                                                require_confluent_kafka)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+
+
+def main():
+    argument_spec = kafka_argument_spec()
+    argument_spec.update(schema_registry_argument_spec())
+    argument_spec.update(group=dict(type='str', required=True),
+                         offsets=dict(type='list', elements='dict', required=True))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    require_confluent_kafka(module)
+    try:
+        result = set_group_offsets(KafkaAdmin(module.params), module.params['group'], module.params['offsets'],
+                                   module.check_mode)
+    except K2Error as exc:
+        fail_module(module, exc, changed=False)
+    if result.get('msg'):
+        module.warn(result.pop('msg'))
+    if module._diff and result['changed']:
+        result['diff'] = {'before': result['before'], 'after': result['after']}
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
