@@ -14,7 +14,7 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, split_urls
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (load_file, subject_specs,
                                                                                 topic_specs)
@@ -232,7 +232,7 @@ class HealthCheck:
 
     def _registries(self, facts):
         out, seen = [], []
-        for url in RegistryClient(self.registry_params).urls:
+        for url in split_urls(self.registry_params.get("schema_registry_urls")):
             client = RegistryClient(dict(self.registry_params, schema_registry_urls=[url]))
             started = time.time()
             try:

@@ -16,7 +16,6 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (
                                                                                 topic_name_problem)
 
 INTERNAL_RE = re.compile(r'^(__.*|_schemas|_confluent.*|kafkasql-journal)$')
-ACTIONS = ('create', 'raise_partitions', 'alter_config', 'delete', 'none')
 
 
 def is_internal(name):
