@@ -51,7 +51,7 @@ stack-wipe:
 
 demo: setup stack-up
 	$(VENV)/bin/ansible-playbook playbooks/add_exchange.yml -e asset_class=equities -e exchange=nyse \
-	  -e partitions=100 -e "name='New York Stock Exchange'" -e country=US -e timezone=America/New_York \
+	  -e partitions=100 -e "exchange_name='New York Stock Exchange'" -e country=US -e timezone=America/New_York \
 	  -e "trading_hours='09:30-16:00 EST'" -e "description='Largest US equities exchange'"
 	@echo "The dev stack keeps running: 'make stack-status', 'make stack-down'."
 

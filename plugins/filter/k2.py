@@ -8,7 +8,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit
+from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, site
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import subject_specs, topic_specs
 
@@ -75,6 +75,26 @@ def k2_offsets(partitions):
     return [{'topic': p['topic'], 'partition': p['partition'], 'offset': p['committed_offset']} for p in partitions]
 
 
+def k2_service_control(host_vars, host, action):
+    """How to act on one service host: hostvars[host] | k2_service_control(host, 'restart')."""
+    return site.service_commands(dict((k, host_vars[k]) for k in host_vars if str(k).startswith('k2_')), host, action)
+
+
+def _k2_vars(hostvars, hosts):
+    """{host: {k2_* variables}} from Ansible's hostvars (templated on access)."""
+    return dict((h, dict((k, hostvars[h][k]) for k in hostvars[h] if str(k).startswith('k2_'))) for h in hosts)
+
+
+def k2_down_brokers(hosts, hostvars, cluster):
+    """groups['kafka_broker'] | k2_down_brokers(hostvars, kafka_cluster_info result)."""
+    return site.down_brokers(list(hosts), _k2_vars(hostvars, hosts), cluster)
+
+
+def k2_down_registries(hosts, hostvars, registry):
+    """groups['schema_registry'] | k2_down_registries(hostvars, schema_registry_info result)."""
+    return site.down_registries(list(hosts), _k2_vars(hostvars, hosts), registry)
+
+
 class FilterModule(object):
     def filters(self):
         return dict((name, _wrap(name, fn)) for name, fn in (
@@ -85,9 +105,12 @@ class FilterModule(object):
             ('k2_lag_lines', k2_lag_lines),
             ('k2_offsets', k2_offsets),
             ('k2_partition_table', k2_partition_table),
-            ('k2_add_exchange', config_edit.add_exchange),
-            ('k2_exchange_difference', config_edit.exchange_difference),
-            ('k2_set_exchange_partitions', config_edit.set_exchange_partitions),
+            ('k2_exchange_plan', config_edit.exchange_plan),
+            ('k2_raise_plan', config_edit.raise_plan),
+            ('k2_site_defaults', site.site_defaults),
+            ('k2_service_control', k2_service_control),
+            ('k2_down_brokers', k2_down_brokers),
+            ('k2_down_registries', k2_down_registries),
             ('k2_manifest_problems', backup.manifest_problems),
             ('k2_restore_topics', backup.restore_topics),
             ('k2_restore_versions', backup.restore_versions),

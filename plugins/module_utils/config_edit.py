@@ -10,7 +10,7 @@ import io
 import traceback
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import validate
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import topic_specs, validate
 
 try:
     from ruamel.yaml import YAML
@@ -68,18 +68,6 @@ def _dump(yaml, data):
     return out.getvalue()
 
 
-def set_exchange_partitions(text, asset_class, exchange, partitions):
-    """topics.yaml text with one exchange's partitions changed; comments kept."""
-    yaml = _round_trip()
-    data = yaml.load(text)
-    try:
-        entry = data['asset_classes'][str(asset_class)]['exchanges'][str(exchange)]
-    except (KeyError, TypeError):
-        raise K2Error('exchange %s is not under asset class %s in topics.yaml' % (exchange, asset_class))
-    entry['partitions'] = int(partitions)
-    return _dump(yaml, data)
-
-
 def add_exchange(text, asset_class, exchange, attrs):
     """topics.yaml text with the exchange added under the asset class (created when new); comments kept."""
     yaml = _round_trip()
@@ -95,3 +83,69 @@ def add_exchange(text, asset_class, exchange, attrs):
     exchanges[exchange] = dict((k, DoubleQuotedScalarString(v) if isinstance(v, str) else v)
                                for k, v in exchange_entry(attrs).items())
     return _dump(yaml, data)
+
+
+def exchange_plan(text, asset_class, exchange, attrs):
+    """add_exchange's plan, computed once: {difference, text, config, topics}.
+
+    difference: None when topics.yaml lacks the exchange, [] when it has it with the same values, else the
+    differences (the playbook stops on them). text: topics.yaml with the exchange added (None when it is
+    there already). config: the topics.yaml data to apply. topics: the exchange's topic names."""
+    import yaml as pyyaml
+    data = validate(pyyaml.safe_load(text))
+    difference = exchange_difference(data, asset_class, exchange, attrs)
+    new_text = add_exchange(text, asset_class, exchange, attrs) if difference is None else None
+    config = validate(pyyaml.safe_load(new_text)) if new_text is not None else data
+    topics = [s['name'] for s in topic_specs(config, asset_class=str(asset_class), exchange=str(exchange))]
+    return {'difference': difference, 'text': new_text, 'config': config, 'topics': topics}
+
+
+def raise_plan(text, partitions, topic=None, asset_class=None, exchange=None, data_type=None, update_config=False):
+    """raise_partitions' plan, computed once: {targets, skipped, text}.
+
+    A topic name raises that topic. A selection (asset class, exchange, data type, any combination) raises
+    every selected topic whose count comes from its exchange; a data type with its own `partitions` in
+    topics.yaml keeps it (listed in skipped, with the reason). With update_config, text is topics.yaml with
+    the selected exchanges' partitions set (comments kept); a data type selection cannot be recorded there."""
+    try:
+        count = int(partitions)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1 or isinstance(partitions, bool):
+        raise K2Error('partitions: expected a positive integer, got %r' % (partitions,))
+    if topic:
+        if asset_class or exchange or data_type or update_config:
+            raise K2Error('topic=%s: give either a topic or a selection (asset_class, exchange, data_type), not both; '
+                          'update_config needs a selection' % topic)
+        return {'targets': [{'name': str(topic), 'partitions': count}], 'skipped': [], 'text': None}
+    if not (asset_class or data_type):
+        raise K2Error('raise_partitions needs topic=<name>, or asset_class=<name> [exchange=<name>] and/or '
+                      'data_type=<name>')
+    if exchange and not asset_class:
+        raise K2Error('exchange=%s: give its asset_class too' % exchange)
+    if update_config and data_type:
+        raise K2Error('update_config=true with data_type=%s: topics.yaml records partitions per exchange, not per '
+                      'data type; leave out data_type, or update_config' % data_type)
+    import yaml as pyyaml
+    data = validate(pyyaml.safe_load(text))
+    targets, skipped, exchanges = [], [], set()
+    for spec in topic_specs(data, asset_class=asset_class or None, exchange=exchange or None,
+                            data_type=data_type or None):
+        dummy, ac, dt, ex = spec['name'].split('.')
+        fixed = (data['data_types'].get(dt) or {}).get('partitions')
+        if fixed:
+            skipped.append({'name': spec['name'], 'reason': 'data type %s has a fixed partitions: %d in topics.yaml'
+                                                            % (dt, fixed)})
+        else:
+            targets.append({'name': spec['name'], 'partitions': count})
+            exchanges.add((ac, ex))
+    if not targets:
+        raise K2Error('nothing to raise: %s' % '; '.join('%s (%s)' % (s['name'], s['reason']) for s in skipped))
+    new_text = None
+    if update_config:
+        yaml = _round_trip()
+        doc = yaml.load(text)
+        for ac, ex in sorted(exchanges):
+            doc['asset_classes'][ac]['exchanges'][ex]['partitions'] = count
+        new_text = _dump(yaml, doc)
+    return {'targets': targets, 'skipped': skipped, 'text': new_text}

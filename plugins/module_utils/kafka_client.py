@@ -11,6 +11,7 @@ confluent-kafka's AdminClient: every call is batched (one request for many topic
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -88,8 +89,20 @@ def client_config(params):
         for field, key in (('ssl_cafile', 'ssl.ca.location'), ('ssl_certfile', 'ssl.certificate.location'),
                            ('ssl_keyfile', 'ssl.key.location'), ('ssl_keyfile_password', 'ssl.key.password')):
             if params.get(field):
+                if field != 'ssl_keyfile_password':
+                    _check_readable(field, params[field])
                 conf[key] = params[field]
     return conf
+
+
+def _check_readable(field, path):
+    """librdkafka raises from the client constructor on an unreadable TLS file; say which option and path."""
+    if not os.path.isfile(path):
+        raise K2Error('%s: %s does not exist or is not a file; give the path of the PEM file on the host that '
+                      'runs the module' % (field, path))
+    if not os.access(path, os.R_OK):
+        raise K2Error('%s: %s is not readable by this user; fix its permissions or run as a user that may read '
+                      'it' % (field, path))
 
 
 class _ClientEvents:
@@ -131,7 +144,11 @@ class KafkaAdmin:
         conf = client_config(params)
         conf['error_cb'] = self.events.on_error
         conf['logger'] = self.events
-        self.client = AdminClient(conf)
+        try:
+            self.client = AdminClient(conf)
+        except KafkaException as exc:
+            raise K2Error('cannot create a Kafka client for %s: %s. Check the security_protocol, sasl_* and '
+                          'ssl_* options.' % (params.get('bootstrap_servers'), _err_text(exc)))
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -197,6 +214,30 @@ class KafkaAdmin:
             'controller_id': desc.controller.id if desc.controller else None,
             'brokers': sorted(({'id': n.id, 'host': n.host, 'port': n.port, 'rack': n.rack} for n in desc.nodes),
                               key=lambda b: b['id']),
+        }
+
+    def cluster_metadata(self):
+        """Cluster id, controller, brokers and partition health from one metadata request."""
+        try:
+            meta = self.client.list_topics(timeout=self.timeout)
+        except KafkaException as exc:
+            raise self._connection_error(exc, 'a metadata request')
+        under, offline = [], []
+        for name, topic in meta.topics.items():
+            for part in topic.partitions.values():
+                where = '%s-%d' % (name, part.id)
+                if part.leader < 0:
+                    offline.append(where)
+                elif len(part.isrs) < len(part.replicas):
+                    under.append(where)
+        return {
+            'cluster_id': meta.cluster_id,
+            'controller_id': meta.controller_id if meta.controller_id >= 0 else None,
+            'brokers': sorted(({'id': b.id, 'host': b.host, 'port': b.port} for b in meta.brokers.values()),
+                              key=lambda b: b['id']),
+            'topic_count': len(meta.topics),
+            'under_replicated_partitions': sorted(under),
+            'offline_partitions': sorted(offline),
         }
 
     def list_topic_names(self):

@@ -244,6 +244,70 @@ class RegistryClient:
             raise
 
 
+# A subject name no K2 registry holds: write probes touch only it and undo what they did.
+PROBE_SUBJECT = '_k2-kafka-ops-capability-probe'
+
+
+def _status(client, method, path, body=None, query=None):
+    """(HTTP status, payload) of one call; a registry that does not answer raises K2Error."""
+    try:
+        return 200, client.request(method, path, body, query)
+    except RegistryError as exc:
+        return exc.status, exc.code
+
+
+def probe_capabilities(client):
+    """What the registry behind `client` can do, found without changing anything.
+
+    Read probes: GET /mode, GET /schemas?limit=1, a verbose compatibility test of an existing subject's latest
+    version against itself. Write probes (only where the mode is readable): PUT /mode with the mode it already
+    has, and PUT /mode/<probe subject> IMPORT on a subject that cannot exist, undone at once. Explicit ids are
+    honoured only where IMPORT is (Confluent); Karapace refuses them and Apicurio ignores them.
+    """
+    caps = dict(mode_readable=False, mode=None, mode_writable_global=False, mode_writable_subject=False,
+                import_mode=False, explicit_ids=False, schemas_endpoint=False, verbose_compatibility=None)
+    status, answer = _status(client, 'GET', '/mode')
+    if status == 200 and isinstance(answer, dict) and answer.get('mode'):
+        caps.update(mode_readable=True, mode=answer['mode'])
+        if answer['mode'] != 'IMPORT':
+            caps['mode_writable_global'] = _status(client, 'PUT', '/mode', {'mode': answer['mode']})[0] == 200
+        status, code = _status(client, 'PUT', '/mode/' + PROBE_SUBJECT, {'mode': 'IMPORT'})
+        caps['mode_writable_subject'] = status == 200 or status == 422
+        caps['import_mode'] = status == 200
+        if status == 200 and _status(client, 'DELETE', '/mode/' + PROBE_SUBJECT)[0] != 200:
+            _status(client, 'PUT', '/mode/' + PROBE_SUBJECT, {'mode': 'READWRITE'})
+    caps['explicit_ids'] = caps['import_mode']
+    caps['schemas_endpoint'] = _status(client, 'GET', '/schemas', query={'limit': 1})[0] == 200
+    subjects = _status(client, 'GET', '/subjects')[1]
+    if isinstance(subjects, list) and subjects:
+        latest = client.version(subjects[0])
+        if latest:
+            body = {'schema': latest['schema'], 'schemaType': latest.get('schemaType', 'AVRO'),
+                    'references': latest.get('references') or []}
+            status, answer = _status(client, 'POST', '/compatibility/subjects/%s/versions/latest' % _q(subjects[0]),
+                                     body, {'verbose': 'true'})
+            caps['verbose_compatibility'] = status == 200 and isinstance(answer, dict) and 'messages' in answer
+    caps['flavour'] = ('apicurio' if not caps['mode_readable'] else 'confluent' if caps['import_mode']
+                       else 'karapace' if not caps['mode_writable_global'] else 'unknown')
+    return caps
+
+
+def instances(params):
+    """[{url, reachable, error}] for each URL on its own (GET /config), without failover."""
+    out = []
+    for url in split_urls(params.get('schema_registry_urls')):
+        client = RegistryClient(dict(params, schema_registry_urls=[url]))
+        try:
+            client.request('GET', '/config')
+            out.append({'url': url, 'reachable': True, 'error': None})
+        except K2Error as exc:
+            reachable = isinstance(exc, RegistryError)  # any HTTP answer means it is up
+            out.append({'url': url, 'reachable': reachable, 'error': None if reachable else exc.msg})
+        finally:
+            client.transport.close()
+    return out
+
+
 def _q(subject):
     return quote(subject, safe='')
 

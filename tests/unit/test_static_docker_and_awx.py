@@ -57,13 +57,17 @@ def test_docker_inventory_matches_the_compose_ports():
 
 def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backup():
     templates = load("awx", "job_templates.yml")["k2_awx_job_templates"]
-    playbooks = sorted("playbooks/" + p for p in os.listdir(os.path.join(REPO, "playbooks")))
+    playbooks = sorted("awx/playbooks/" + p for p in os.listdir(os.path.join(REPO, "playbooks")))
     assert sorted(t["playbook"] for t in templates) == playbooks
+    for template in templates:  # each runs the installed collection's playbook of the same name
+        entry = load(*template["playbook"].split("/"))
+        name = os.path.basename(template["playbook"])[:-4]
+        assert [p["ansible.builtin.import_playbook"] for p in entry] == ["k2.kafka_ops." + name]
     surveyed = dict((t["playbook"], t["survey"]) for t in templates if "survey" in t)
-    assert set(surveyed) == {"playbooks/add_exchange.yml", "playbooks/raise_partitions.yml"}
+    assert set(surveyed) == {"awx/playbooks/add_exchange.yml", "awx/playbooks/raise_partitions.yml"}
     for survey in surveyed.values():
         assert all({"question_name", "variable", "type", "required"} <= set(q) for q in survey["spec"])
-    backup = [t for t in templates if t["playbook"] == "playbooks/backup.yml"][0]
+    backup = [t for t in templates if t["playbook"] == "awx/playbooks/backup.yml"][0]
     assert "FREQ=DAILY" in backup["schedule"]["rrule"]
 
 

@@ -5,7 +5,7 @@ No Docker: the Kafka runtime classpath and Apicurio's runnable distribution come
 (resolved with `mvn`, cached) and run on the machine's Java. Every process is started with a marker
 system property and a pid file, and is stopped by that pid only.
 
-Commands: up, down, status [--json], wipe, stop SERVICE, start SERVICE, run -- COMMAND...
+Commands: up, down, status [--json], wipe [SERVICE], stop SERVICE, start SERVICE, run -- COMMAND...
 (`run` starts what is not running, runs COMMAND with K2_KAFKA_BOOTSTRAP_SERVERS and K2_SCHEMA_REGISTRY_URLS
 set to this stack, then stops only what it started).
 Environment: BROKERS (1 or 3), K2_KAFKA_PORT, K2_CONTROLLER_PORT, K2_REGISTRY1_PORT, K2_REGISTRY2_PORT,
@@ -666,10 +666,19 @@ def cmd_run(command):
             print("stopped what this run started: %s" % ", ".join(reversed(started)))
 
 
-def cmd_wipe():
-    cmd_down()
-    shutil.rmtree(stack_dir(), ignore_errors=True)
-    print("wiped %s" % stack_dir())
+def cmd_wipe(only=None):
+    """Stop and delete everything, or with `only` the data of one stopped service (a Kafka node's log
+    directory; a registry keeps its state in Kafka, so it has nothing of its own to wipe)."""
+    if only is None:
+        cmd_down()
+        shutil.rmtree(stack_dir(), ignore_errors=True)
+        print("wiped %s" % stack_dir())
+        return
+    if our_pid(only) is not None:
+        raise StackError("%s is running; stop it first (devstack.py stop %s)" % (only, only))
+    data = os.path.join(stack_dir(), "data", only)
+    shutil.rmtree(data, ignore_errors=True)
+    print("wiped %s" % (data if only.startswith("kafka") else "%s (nothing of its own: its state is in Kafka)" % only))
 
 
 def main(argv):
@@ -684,8 +693,13 @@ def main(argv):
             cmd_down()
         elif command == "status":
             return cmd_status(as_json="--json" in rest)
-        elif command == "wipe":
-            cmd_wipe()
+        elif command == "wipe" and len(rest) <= 1:
+            if rest:
+                layout = load_layout()
+                if not layout:
+                    raise StackError("no dev stack set up in %s; nothing to wipe" % stack_dir())
+                service_port(layout, rest[0])
+            cmd_wipe(*rest)
         elif command == "run" and rest[:1] == ["--"] and len(rest) > 1:
             return cmd_run(rest[1:])
         elif command in ("start", "stop") and len(rest) == 1:
@@ -695,7 +709,8 @@ def main(argv):
             service_port(layout, rest[0])
             (cmd_up if command == "start" else cmd_down)(rest[0])
         else:
-            raise StackError("usage: devstack.py up|down|status [--json]|wipe|start SERVICE|stop SERVICE|run -- COMMAND...")
+            raise StackError("usage: devstack.py up|down|status [--json]|wipe [SERVICE]|start SERVICE|stop SERVICE|"
+                             "run -- COMMAND...")
     except StackError as exc:
         print("devstack: %s" % exc, file=sys.stderr)
         return 1

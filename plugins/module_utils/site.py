@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A site: its overrides of topics.yaml's defaults, and how each of its service hosts is controlled."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import validate
+
+CONTROLS = ('systemd', 'docker_compose', 'command')
+ACTIONS = ('start', 'stop', 'restart', 'wipe')
+
+
+def _count(value, name):
+    try:
+        number = int(value or 0)
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise K2Error('%s: expected 0 (use topics.yaml) or a positive integer, got %r' % (name, value))
+    return number
+
+
+def site_defaults(data, replication_factor=0, min_insync_replicas=0, apply_min_insync_replicas=True):
+    """topics.yaml data with the site's replication factor and min.insync.replicas in `defaults` (a production
+    inventory runs 3 and 2 where the file says 1 and 1). Without apply_min_insync_replicas, topics get no
+    min.insync.replicas config, as with the platform's own init script."""
+    out = copy.deepcopy(data)
+    defaults = out.setdefault('defaults', {}) if isinstance(out, dict) else {}
+    rf = _count(replication_factor, 'k2_topics_replication_factor')
+    isr = _count(min_insync_replicas, 'k2_topics_min_insync_replicas')
+    if rf:
+        defaults['replication_factor'] = rf
+    if isr:
+        defaults['min_insync_replicas'] = isr
+    if not apply_min_insync_replicas:
+        defaults.pop('min_insync_replicas', None)
+    return validate(out)
+
+
+def _argv(host, hostvars, name):
+    value = hostvars.get(name)
+    if not value or isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise K2Error('%s: %s is %s; give the command as a list of arguments, e.g. [systemctl, start, kafka]'
+                      % (host, name, 'not set' if not value else 'not a list of strings (%r)' % (value,)))
+    return list(value)
+
+
+def service_commands(hostvars, host, action):
+    """{control, name, commands}: how to start, stop, restart or wipe one inventory host's service.
+
+    control is systemd (the role uses the systemd module; commands is empty) or command (argv lists to run in
+    order on the host). docker_compose hosts become commands of `docker compose -f <k2_compose_file>`."""
+    if action not in ACTIONS:
+        raise K2Error('k2_service_action: expected one of %s, got %r' % (', '.join(ACTIONS), action))
+    control = hostvars.get('k2_service_control')
+    if control not in CONTROLS:
+        raise K2Error('%s: k2_service_control is %r; set it to systemd, docker_compose or command in the inventory '
+                      '(see the README, "Sites")' % (host, control))
+    name = hostvars.get('k2_service_name') or host
+    if action == 'wipe':
+        if control == 'docker_compose' and not hostvars.get('k2_service_wipe_cmd'):
+            return {'control': 'command', 'name': name,
+                    'commands': [_compose(host, hostvars) + ['rm', '--force', '--stop', '--volumes', name]]}
+        return {'control': 'command', 'name': name, 'commands': [_argv(host, hostvars, 'k2_service_wipe_cmd')]}
+    if control == 'systemd':
+        return {'control': 'systemd', 'name': name, 'commands': []}
+    if control == 'docker_compose':
+        verb = {'start': ['up', '--detach', '--wait'], 'stop': ['stop'], 'restart': ['restart']}[action]
+        return {'control': 'command', 'name': name, 'commands': [_compose(host, hostvars) + verb + [name]]}
+    if action == 'restart' and not hostvars.get('k2_service_restart_cmd'):
+        commands = [_argv(host, hostvars, 'k2_service_stop_cmd'), _argv(host, hostvars, 'k2_service_start_cmd')]
+    else:
+        commands = [_argv(host, hostvars, 'k2_service_%s_cmd' % action)]
+    return {'control': 'command', 'name': name, 'commands': commands}
+
+
+def _compose(host, hostvars):
+    if not hostvars.get('k2_compose_file'):
+        raise K2Error('%s: k2_service_control is docker_compose but k2_compose_file is not set; give the path of '
+                      'docker-compose.yml on that host' % host)
+    return ['docker', 'compose', '-f', str(hostvars['k2_compose_file'])]
+
+
+def _hostvar(per_host, host, name, example):
+    value = (per_host.get(host) or {}).get(name)
+    if value in (None, ''):
+        raise K2Error('%s: %s is not set; give each host of the group its own (e.g. %s: %s)'
+                      % (host, name, name, example))
+    return value
+
+
+def down_brokers(hosts, per_host, cluster):
+    """The broker hosts whose k2_broker_id is missing from the cluster metadata (kafka_cluster_info's result);
+    every one of them when no broker answered."""
+    ids = dict((h, _hostvar(per_host, h, 'k2_broker_id', 1)) for h in hosts)
+    if not cluster.get('reachable'):
+        return list(hosts)
+    live = set(int(i) for i in cluster.get('broker_ids') or [])
+    return [h for h in hosts if int(ids[h]) not in live]
+
+
+def down_registries(hosts, per_host, registry):
+    """The registry hosts whose k2_registry_url did not answer (schema_registry_info's instances)."""
+    answered = dict((i['url'].rstrip('/'), i['reachable']) for i in registry.get('instances') or [])
+    urls = dict((h, str(_hostvar(per_host, h, 'k2_registry_url', 'https://registry-1:8081')).rstrip('/'))
+                for h in hosts)
+    return [h for h in hosts if not answered.get(urls[h], False)]

@@ -1,0 +1,118 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: K2 Platform Team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: schema_registry_info
+short_description: Which Schema Registry instances answer, and what the registry can do
+version_added: 0.1.0
+description:
+  - Asks each URL of O(schema_registry_urls) on its own whether it answers (C(GET /config)).
+  - Probes, through the first URL that answers, what the registry can do - Confluent, Karapace and Apicurio
+    differ - so that playbooks decide from capabilities, never from the answer of an unrelated call.
+  - Read probes are C(GET /mode), C(GET /schemas?limit=1) and a verbose compatibility test of one existing
+    subject's latest version against itself. Write probes run only where the mode is readable - C(PUT /mode)
+    with the mode the registry already has, and C(PUT /mode/<subject>) IMPORT on a subject that cannot exist
+    (C(_k2-kafka-ops-capability-probe)), undone at once - so the registry is left as it was, in check mode too.
+author: K2 Platform Team (@k2-platform)
+extends_documentation_fragment:
+  - k2.kafka_ops.kafka
+  - k2.kafka_ops.schema_registry
+attributes:
+  check_mode:
+    support: full
+    description: Read-only in effect (write probes are undone); runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Read-only; there is nothing to diff.
+options:
+  capabilities:
+    description: Probe the capabilities. With C(false) only the instances are checked.
+    type: bool
+    default: true
+seealso:
+  - module: k2.kafka_ops.schema_subject_info
+'''
+
+EXAMPLES = r'''
+- name: Which registries answer and can they import with ids
+  k2.kafka_ops.schema_registry_info:
+    schema_registry_urls: [http://127.0.0.1:8081/apis/ccompat/v7, http://127.0.0.1:8082/apis/ccompat/v7]
+  register: registry
+'''
+
+RETURN = r'''
+instances:
+  description: One entry per URL, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{url: 'http://127.0.0.1:8081', reachable: true, error: null}]
+reachable:
+  description: Whether any instance answered.
+  returned: always
+  type: bool
+global_compatibility:
+  description: The global compatibility level, null when no instance answered.
+  returned: always
+  type: str
+  sample: BACKWARD
+capabilities:
+  description:
+    - What the registry can do; null when no instance answered or O(capabilities=false).
+    - C(flavour) is inferred from the answers (C(confluent), C(karapace), C(apicurio) or C(unknown)).
+    - C(explicit_ids) follows C(import_mode), since registries honour explicit ids only in IMPORT mode.
+    - C(verbose_compatibility) is null when the registry holds no subject to test against.
+  returned: always
+  type: dict
+  sample:
+    mode_readable: true
+    mode: READWRITE
+    mode_writable_global: true
+    mode_writable_subject: true
+    import_mode: true
+    explicit_ids: true
+    schemas_endpoint: true
+    verbose_compatibility: true
+    flavour: confluent
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient, instances,
+                                                                            probe_capabilities,
+                                                                            schema_registry_argument_spec)
+
+
+def registry_info(params):
+    found = instances(params)
+    answering = [i['url'] for i in found if i['reachable']]
+    result = dict(instances=found, reachable=bool(answering), global_compatibility=None, capabilities=None)
+    if answering:
+        client = RegistryClient(dict(params, schema_registry_urls=answering))
+        result['global_compatibility'] = client.compatibility()
+        if params['capabilities']:
+            result['capabilities'] = probe_capabilities(client)
+    return result
+
+
+def main():
+    argument_spec = schema_registry_argument_spec()
+    argument_spec.update(kafka_argument_spec())
+    argument_spec.update(capabilities=dict(type='bool', default=True))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    try:
+        result = registry_info(module.params)
+    except K2Error as exc:
+        fail_module(module, exc)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()
