@@ -118,11 +118,11 @@ def raise_plan(text, partitions, topic=None, asset_class=None, exchange=None, da
             raise K2Error('topic=%s: give either a topic or a selection (asset_class, exchange, data_type), not both; '
                           'update_config needs a selection' % topic)
         return {'targets': [{'name': str(topic), 'partitions': count}], 'skipped': [], 'text': None}
+    if exchange and not asset_class:
+        raise K2Error('exchange=%s: give its asset_class too' % exchange)
     if not (asset_class or data_type):
         raise K2Error('raise_partitions needs topic=<name>, or asset_class=<name> [exchange=<name>] and/or '
                       'data_type=<name>')
-    if exchange and not asset_class:
-        raise K2Error('exchange=%s: give its asset_class too' % exchange)
     if update_config and data_type:
         raise K2Error('update_config=true with data_type=%s: topics.yaml records partitions per exchange, not per '
                       'data type; leave out data_type, or update_config' % data_type)

@@ -22,6 +22,12 @@ def devstack(*args):
     return proc.stdout
 
 
+def service_pids():
+    """{service: pid or None} of the running dev stack, read from devstack status."""
+    info = json.loads(devstack("status", "--json"))
+    return dict((s["service"], s["pid"]) for s in info.get("services", []))
+
+
 @pytest.fixture(scope="session")
 def stack():
     info = json.loads(devstack("status", "--json"))

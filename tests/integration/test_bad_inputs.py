@@ -19,7 +19,7 @@ def world(admin, bootstrap_servers, registry_urls, unique, tmp_path):
     topic = "it.bad.%s.t" % unique
     subject = "it.bad.%s-value" % unique
     admin.create_topics([NewTopic(topic, 3, 1, config={"retention.ms": "3600000"})])[topic].result(30)
-    with open(os.path.join(REPO, "schemas", "trade.avsc")) as handle:
+    with open(os.path.join(REPO, "examples", "k2-platform", "src", "k2", "schemas", "trade.avsc")) as handle:
         schema = json.load(handle)
     conn = {"bootstrap_servers": bootstrap_servers, "schema_registry_urls": registry_urls, "request_timeout": 20}
     assert run_module("schema_subject", subject=subject, schema=schema, compatibility="BACKWARD", **conn)["changed"]
@@ -64,7 +64,7 @@ def backup_dir(w, topics, subjects, tamper=None):
     return folder
 
 
-VALID_YAML = open(os.path.join(REPO, "config", "kafka", "topics.yaml")).read()
+VALID_YAML = open(os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")).read()
 
 
 def case_invalid_topic_name(w):

@@ -27,7 +27,7 @@ def k2(tmp_path, unique, admin, bootstrap_servers, registry_urls):
     subject = "market.%s.trades-value" % asset
     conn = {"bootstrap_servers": bootstrap_servers, "schema_registry_urls": registry_urls}
     assert run_module("kafka_topic", name=topic, partitions=3, replication_factor=1, **conn)["changed"]
-    with open(os.path.join(REPO, "schemas", "trade.avsc")) as handle:
+    with open(os.path.join(REPO, "examples", "k2-platform", "src", "k2", "schemas", "trade.avsc")) as handle:
         assert run_module("schema_subject", subject=subject, schema=handle.read(), **conn)["changed"]
 
     def health(**options):

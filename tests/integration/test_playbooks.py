@@ -11,13 +11,14 @@ from confluent_kafka.admin import NewTopic
 from helpers import REPO, run_playbook
 
 pytestmark = pytest.mark.integration
+EXAMPLE_TOPICS = os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")
 
 
 @pytest.fixture
 def topics_file(tmp_path):
-    """A private copy of config/kafka/topics.yaml, so playbooks that write it never touch the repository's."""
+    """A private copy of the example topics.yaml, so playbooks that write it never touch the repository's."""
     path = tmp_path / "topics.yaml"
-    shutil.copy(os.path.join(REPO, "config", "kafka", "topics.yaml"), path)
+    shutil.copy(EXAMPLE_TOPICS, path)
     return path
 
 
@@ -39,7 +40,7 @@ def partitions(admin, name):
 def test_add_exchange_creates_verifies_and_reruns_unchanged(admin, topics_file, unique, cleanup):
     exchange = "x" + unique
     cleanup.append("market.equities.")
-    args = {"asset_class": "equities", "exchange": exchange, "partitions": 4, "name": "Test Exchange",
+    args = {"asset_class": "equities", "exchange": exchange, "partitions": 4, "exchange_name": "Test Exchange",
             "k2_topics_file": str(topics_file)}
     rc, out, recap = run_playbook("add_exchange.yml", args)
     assert rc == 0, out[-3000:]
@@ -88,8 +89,35 @@ def test_raise_partitions_grows_and_refuses_a_decrease(admin, unique, cleanup):
     assert rc != 0 and "Kafka cannot decrease partitions" in out
     assert partitions(admin, name) == 5
     rc, out, dummy = run_playbook("raise_partitions.yml", {"topic": name + ".missing", "partitions": 3})
-    assert rc != 0 and "raising never creates a topic" in out.replace("\n", " ") or "do not exist" in out
+    assert rc != 0, out[-2000:]
+    assert "not raised, these topics do not exist: %s.missing" % name in out, out[-2000:]
     assert partitions(admin, name + ".missing") is None
+
+
+def test_raise_partitions_of_an_asset_class_or_data_type_raises_every_exchange(admin, unique, cleanup, tmp_path):
+    """-e asset_class=... -e partitions=N raises every exchange of the class and every data type without a fixed
+    count (the old playbook reconciled to topics.yaml's counts and ignored N)."""
+    ac = "it%s" % unique
+    cleanup.append("market.%s." % ac)
+    data = yaml.safe_load(open(EXAMPLE_TOPICS))
+    data["asset_classes"] = {ac: {"exchanges": {"xa": {"partitions": 2}, "xb": {"partitions": 3}}}}
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump(data))
+    rc, out, dummy = run_playbook("apply_topics.yml", {"k2_topics_file": str(path)})
+    assert rc == 0, out[-3000:]
+    rc, out, dummy = run_playbook("raise_partitions.yml", {"k2_topics_file": str(path), "asset_class": ac,
+                                                           "partitions": 5, "update_config": True})
+    assert rc == 0, out[-3000:]
+    counts = dict(("%s.%s" % (dt, ex), partitions(admin, "market.%s.%s.%s" % (ac, dt, ex)))
+                  for dt in ("trades", "quotes", "reference_data") for ex in ("xa", "xb"))
+    assert counts == {"trades.xa": 5, "quotes.xa": 5, "reference_data.xa": 1,
+                      "trades.xb": 5, "quotes.xb": 5, "reference_data.xb": 1}
+    written = yaml.safe_load(path.read_text())["asset_classes"][ac]["exchanges"]
+    assert written == {"xa": {"partitions": 5}, "xb": {"partitions": 5}}
+    rc, out, dummy = run_playbook("raise_partitions.yml", {"k2_topics_file": str(path), "data_type": "trades",
+                                                           "asset_class": ac, "partitions": 7})
+    assert rc == 0, out[-3000:]
+    assert [partitions(admin, "market.%s.%s.xb" % (ac, dt)) for dt in ("trades", "quotes")] == [7, 5]
 
 
 def test_register_schemas_check_mode_lists_and_real_run_is_idempotent(registry_urls):
@@ -169,12 +197,17 @@ def test_diagnose_prints_lag_and_a_partition_table():
     assert "market.equities.trades.asx: 0 messages in 30 partitions" in out and "Consumer lag per group" in out
 
 
-def test_recover_schema_registry_restarts_the_stopped_instance(stack, registry_urls):
-    from conftest import devstack
+def test_recover_schema_registry_restarts_only_the_stopped_instance_on_its_host(stack, registry_urls):
+    from conftest import devstack, service_pids
     devstack("stop", "registry1")
+    before = service_pids()
     try:
         rc, out, dummy = run_playbook("recover_schema_registry.yml")
     finally:
         devstack("start", "registry1")  # no-op when the playbook restarted it
-    assert rc == 0 and "restarted: registry1" in out and "K2 Kafka health: OK" in out, out[-3000:]
+    after = service_pids()
+    assert rc == 0, out[-3000:]
+    assert "down: registry1" in out and "localhost -> registry1" in out and "registry1 is back" in out, out[-3000:]
+    assert before["registry1"] is None and after["registry1"] is not None
+    assert {k: v for k, v in after.items() if k != "registry1"} == {k: v for k, v in before.items() if k != "registry1"}
     assert httpx.get(registry_urls[0] + "/subjects", timeout=10).status_code == 200

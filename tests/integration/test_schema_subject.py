@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-with open(os.path.join(REPO, "schemas", "trade.avsc")) as handle:
+with open(os.path.join(REPO, "examples", "k2-platform", "src", "k2", "schemas", "trade.avsc")) as handle:
     TRADE = json.load(handle)
 
 

@@ -85,7 +85,7 @@ def test_backup_full_reset_restore_round_trip(admin, bootstrap_servers, registry
     assert topic_state(admin, extra) is None
 
 
-REPO_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "schemas")
+REPO_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples", "k2-platform", "src", "k2", "schemas")
 
 
 def test_full_reset_refuses_without_confirm_and_on_prod(admin):

@@ -24,12 +24,24 @@ def test_plaintext_defaults_bound_every_wait():
     assert conf["socket.timeout.ms"] == 7000 and conf["socket.connection.setup.timeout.ms"] == 7000
 
 
-def test_sasl_ssl_maps_every_option():
+def test_sasl_ssl_maps_every_option(tmp_path):
+    files = {}
+    for name in ("ca", "c", "k"):
+        files[name] = str(tmp_path / (name + ".pem"))
+        open(files[name], "w").close()
     conf = client_config(params(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512", sasl_username="u",
-                                sasl_password="p", ssl_cafile="/ca.pem", ssl_certfile="/c.pem", ssl_keyfile="/k.pem",
-                                ssl_keyfile_password="kp"))
+                                sasl_password="p", ssl_cafile=files["ca"], ssl_certfile=files["c"],
+                                ssl_keyfile=files["k"], ssl_keyfile_password="kp"))
     assert conf["sasl.mechanism"] == "SCRAM-SHA-512" and conf["sasl.username"] == "u" and conf["sasl.password"] == "p"
-    assert conf["ssl.ca.location"] == "/ca.pem" and conf["ssl.key.password"] == "kp"
+    assert conf["ssl.ca.location"] == files["ca"] and conf["ssl.key.password"] == "kp"
+
+
+@pytest.mark.parametrize("option", ["ssl_cafile", "ssl_certfile", "ssl_keyfile"])
+def test_a_missing_tls_file_names_the_option_and_the_path(option, tmp_path):
+    """librdkafka raised from AdminClient() on a missing file: a traceback instead of a message (#13.5)."""
+    missing = str(tmp_path / "nowhere.pem")
+    with pytest.raises(K2Error, match="%s: %s does not exist or is not a file" % (option, missing)):
+        client_config(params(security_protocol="SSL", **{option: missing}))
 
 
 def test_sasl_without_credentials_names_the_missing_fields():

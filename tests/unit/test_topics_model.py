@@ -11,7 +11,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils import topics_model a
 pytestmark = pytest.mark.unit
 
 REPO = os.path.join(os.path.dirname(__file__), "..", "..")
-with open(os.path.join(REPO, "config", "kafka", "topics.yaml")) as handle:
+with open(os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")) as handle:
     EXAMPLE = yaml.safe_load(handle)
 
 

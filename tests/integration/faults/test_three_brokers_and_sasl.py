@@ -54,7 +54,36 @@ def test_one_broker_down_is_critical_topics_still_apply_and_health_recovers(fsta
         devstack("start", "kafka2")
     recovered = run_module("kafka_health", checks=["kafka", "partitions"], expected_brokers=3, wait_for="ok",
                            wait_timeout=180, wait_interval=3, **conn)
-    assert recovered["status"] == "ok" and recovered["attempts"] >= 1, recovered["summary"]
+    assert recovered["status"] == "ok", recovered["summary"]
+    assert [f["value"] for f in recovered["findings"] if f["check"] == "kafka"] == [3], recovered["findings"]
+    assert not [f for f in recovered["findings"] if f["check"] == "under_replicated" and f["status"] != "ok"]
+    run_module("kafka_topic", name=topic, state="absent", **conn)
+
+
+def test_recover_broker_restarts_exactly_the_stopped_broker_on_its_host(fstack, admin, unique):
+    """recover_broker with kafka2 stopped: kafka2 (its host) is restarted, kafka1, kafka3 and the registries keep
+    their process ids, and the cluster ends with every partition in sync."""
+    from conftest import service_pids
+    conn = {"bootstrap_servers": fstack["bootstrap_servers"], "request_timeout": 15,
+            "schema_registry_urls": fstack["schema_registry_urls"]}
+    topic = "faults.%s.recover" % unique
+    assert run_module("kafka_topic", name=topic, partitions=6, replication_factor=3, **conn)["changed"]
+    devstack("stop", "kafka2")
+    before = service_pids()
+    try:
+        rc, out, dummy = run_playbook("recover_broker.yml")
+    finally:
+        devstack("start", "kafka2")  # a no-op when the playbook restarted it
+    after = service_pids()
+    assert rc == 0, out[-3000:]
+    assert "down: kafka2" in out and "localhost -> kafka2" in out, out[-3000:]
+    assert before["kafka2"] is None and after["kafka2"] is not None
+    assert dict((s, p) for s, p in after.items() if s != "kafka2") == dict(
+        (s, p) for s, p in before.items() if s != "kafka2")
+    meta = admin.list_topics(timeout=15)
+    assert sorted(meta.brokers) == [1, 2, 3]
+    assert not [(t, p.id) for t, tm in meta.topics.items() for p in tm.partitions.values()
+                if len(p.isrs) < len(p.replicas)]
     run_module("kafka_topic", name=topic, state="absent", **conn)
 
 

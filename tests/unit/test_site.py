@@ -1,0 +1,86 @@
+"""Pure logic of a site: overrides of topics.yaml's defaults, service control, which hosts are down, and the
+collection version that backups record."""
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.site import (down_brokers, down_registries,
+                                                                        service_commands, site_defaults)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import topic_specs
+from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
+
+pytestmark = pytest.mark.unit
+REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+EXAMPLE = os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")
+
+
+def example():
+    with open(EXAMPLE) as handle:
+        return yaml.safe_load(handle)
+
+
+def test_the_modules_report_galaxy_yml_s_version():
+    with open(os.path.join(REPO, "galaxy.yml")) as handle:
+        assert COLLECTION_VERSION == yaml.safe_load(handle)["version"]
+
+
+def test_a_production_site_s_replication_overrides_topics_yaml():
+    specs = topic_specs(site_defaults(example(), 3, 2))
+    assert set(s["replication_factor"] for s in specs) == {3}
+    assert set(s["config"]["min.insync.replicas"] for s in specs) == {"2"}
+    plain = topic_specs(site_defaults(example()))
+    assert set(s["replication_factor"] for s in plain) == {1}
+
+
+def test_min_insync_replicas_as_a_topic_config_can_be_switched_off_like_the_platform_s_init_script():
+    specs = topic_specs(site_defaults(example(), 0, 0, False))
+    assert not [s for s in specs if "min.insync.replicas" in s["config"]]
+
+
+def test_a_bad_site_override_names_the_variable():
+    with pytest.raises(K2Error, match="k2_topics_replication_factor: expected 0"):
+        site_defaults(example(), "three")
+    with pytest.raises(K2Error, match="min_insync_replicas"):
+        site_defaults(example(), 1, 2)  # 2 in-sync replicas of 1 can never be met
+
+
+def test_service_commands_for_each_kind_of_control():
+    cmd = {"k2_service_control": "command", "k2_service_start_cmd": ["svc", "start"],
+           "k2_service_stop_cmd": ["svc", "stop"], "k2_service_wipe_cmd": ["svc", "wipe"]}
+    assert service_commands(cmd, "b1", "restart")["commands"] == [["svc", "stop"], ["svc", "start"]]
+    assert service_commands(cmd, "b1", "wipe")["commands"] == [["svc", "wipe"]]
+    systemd = service_commands({"k2_service_control": "systemd", "k2_service_name": "kafka"}, "b1", "restart")
+    assert systemd == {"control": "systemd", "name": "kafka", "commands": []}
+    compose = service_commands({"k2_service_control": "docker_compose", "k2_service_name": "kafka",
+                                "k2_compose_file": "/srv/k2/docker-compose.yml"}, "k2-kafka", "restart")
+    assert compose["commands"] == [["docker", "compose", "-f", "/srv/k2/docker-compose.yml", "restart", "kafka"]]
+
+
+@pytest.mark.parametrize("hostvars, action, needle", [
+    ({}, "restart", "b1: k2_service_control is None; set it to systemd, docker_compose or command"),
+    ({"k2_service_control": "command"}, "start", "b1: k2_service_start_cmd is not set"),
+    ({"k2_service_control": "command", "k2_service_start_cmd": "svc start"}, "start", "not a list of strings"),
+    ({"k2_service_control": "systemd"}, "wipe", "b1: k2_service_wipe_cmd is not set"),
+    ({"k2_service_control": "docker_compose"}, "stop", "k2_compose_file is not set"),
+    ({"k2_service_control": "systemd"}, "reboot", "k2_service_action: expected one of"),
+])
+def test_service_control_mistakes_name_the_host_and_the_variable(hostvars, action, needle):
+    with pytest.raises(K2Error, match=needle.replace("(", r"\(")):
+        service_commands(hostvars, "b1", action)
+
+
+def test_down_brokers_are_those_missing_from_the_metadata_or_all_when_none_answers():
+    per_host = {"k1": {"k2_broker_id": 1}, "k2": {"k2_broker_id": "2"}, "k3": {"k2_broker_id": 3}}
+    assert down_brokers(["k1", "k2", "k3"], per_host, {"reachable": True, "broker_ids": [1, 3]}) == ["k2"]
+    assert down_brokers(["k1", "k2", "k3"], per_host, {"reachable": True, "broker_ids": [1, 2, 3]}) == []
+    assert down_brokers(["k1", "k2", "k3"], per_host, {"reachable": False}) == ["k1", "k2", "k3"]
+    with pytest.raises(K2Error, match="k9: k2_broker_id is not set"):
+        down_brokers(["k9"], {"k9": {}}, {"reachable": True, "broker_ids": []})
+
+
+def test_down_registries_are_those_whose_url_did_not_answer():
+    per_host = {"r1": {"k2_registry_url": "http://a:8081/"}, "r2": {"k2_registry_url": "http://b:8081"}}
+    info = {"instances": [{"url": "http://a:8081", "reachable": True}, {"url": "http://b:8081", "reachable": False}]}
+    assert down_registries(["r1", "r2"], per_host, info) == ["r2"]
