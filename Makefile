@@ -10,7 +10,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup demo test test-unit test-integration test-faults stack-tests molecule lint sanity ee bench \
+.PHONY: help setup build demo test test-unit test-integration test-faults stack-tests molecule lint sanity ee bench \
 	stack-up stack-down stack-status stack-wipe clean
 MOLECULE_SCENARIOS := default raise_partitions backup_restore full_reset
 BUILD := build
@@ -22,6 +22,7 @@ help:
 	@echo "make setup         create .venv, install requirements, link the collection"
 	@echo "make demo          setup + dev stack + add an exchange (playbooks/add_exchange.yml) and show it"
 	@echo "make test          setup + unit/contract + integration + molecule + faults (3 nodes, SASL) + lint + sanity + ee"
+	@echo "make build         build the collection tarball into build/ (what AWX and ansible-galaxy install)"
 	@echo "make bench         benchmarks on the dev stack, printed as ratios against same-run baselines"
 	@echo "make stack-up|stack-down|stack-status|stack-wipe   the dev stack (BROKERS=3 for three Kafka nodes)"
 
@@ -82,6 +83,8 @@ lint: setup
 	for p in playbooks/*.yml; do $(VENV)/bin/ansible-playbook --syntax-check $$p > /dev/null || exit 1; done
 	$(VENV)/bin/molecule syntax -s docker
 	@echo "lint: ansible-lint (production), yamllint, ansible-doc, syntax-check, molecule docker syntax: passed"
+
+build: $(COLLECTION_TARBALL)
 
 $(COLLECTION_TARBALL): setup
 	rm -rf $(BUILD) && mkdir -p $(BUILD)
