@@ -6,18 +6,15 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 
 
 def select_groups(admin, names=None, pattern=None):
     if names:
         return sorted(set(names))
-    try:
-        regex = re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise K2Error('pattern: %r is not a valid regular expression: %s' % (pattern, exc))
+    regex = compile_pattern(pattern)
     return [g['group_id'] for g in admin.list_groups() if regex is None or regex.search(g['group_id'])]
 
 

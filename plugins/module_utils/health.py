@@ -7,12 +7,12 @@ Nothing here raises for an unreachable service: that is a critical finding."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
 import time
 
 from ansible.module_utils.six import string_types
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, split_urls
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal
@@ -22,6 +22,13 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
 CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance']
+KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance'])
+
+
+def registry_clients(params):
+    """[(url, RegistryClient)] with one client per URL, so each registry instance is checked on its own."""
+    return [(url, RegistryClient(dict(params, schema_registry_urls=[url])))
+            for url in split_urls(params.get('schema_registry_urls'))]
 
 
 def finding(check, status, subject, value=None, threshold=None, message=''):
@@ -75,18 +82,22 @@ def load_topics_config(value):
 class HealthCheck:
     """One health run. `admin` is a KafkaAdmin (or fake); registry URLs are checked one by one."""
 
-    def __init__(self, admin, registry_params, options):
+    def __init__(self, admin, registries, options):
+        """admin: a KafkaAdmin (or fake), None when no Kafka check is asked for; registries: [(url, client)],
+        one RegistryClient per URL, used only by the registry check."""
         self.admin = admin
-        self.registry_params = registry_params
+        self.registries = registries
         self.o = options
         self.checks = set(options.get('checks') or CHECKS)
+        self.managed = compile_pattern(options.get('managed_pattern') or r'^market\.', 'managed_pattern')
+        compile_pattern(options.get('consumer_group_pattern'), 'consumer_group_pattern')
         self.config = load_topics_config(options.get('topics_config'))
         self.expected = topic_specs(self.config) if self.config else None
         self.subjects = [s['subject'] for s in subject_specs(self.config)] if self.config else []
 
     def run(self):
         findings, facts = [], {}
-        if 'kafka' in self.checks or self.checks & {'partitions', 'drift', 'lag', 'imbalance'}:
+        if self.checks & KAFKA_CHECKS:
             findings += self._kafka(facts)
         if 'registry' in self.checks:
             findings += self._registries(facts)
@@ -97,7 +108,7 @@ class HealthCheck:
     # -- kafka ------------------------------------------------------------------------------------
 
     def _kafka(self, facts):
-        where = self.admin.params.get('bootstrap_servers')
+        where = self.o.get('bootstrap_servers')
         try:
             cluster = self.admin.describe_cluster()
         except K2Error as exc:
@@ -176,9 +187,8 @@ class HealthCheck:
                 out.append(finding('drift', WARNING, name, desc['replication_factor'], spec['replication_factor'],
                                    '%s has replication factor %d, topics.yaml expects %d'
                                    % (name, desc['replication_factor'], spec['replication_factor'])))
-        prefix = re.compile(self.o.get('managed_pattern') or r'^market\.')
         for name in sorted(live):
-            if prefix.search(name) and name not in expected_names and not is_internal(name):
+            if self.managed.search(name) and name not in expected_names and not is_internal(name):
                 out.append(finding('drift', WARNING, name, None, None,
                                    '%s looks managed but is not in topics.yaml' % name))
         if not out:
@@ -207,8 +217,7 @@ class HealthCheck:
         if self.expected is not None:
             names = [s['name'] for s in self.expected if s['name'] in live]
         else:
-            regex = re.compile(self.o.get('managed_pattern') or r'^market\.')
-            names = [n for n in live if regex.search(n)]
+            names = [n for n in live if self.managed.search(n)]
         parts = [(n, p['partition']) for n in sorted(names) for p in live[n]['partition_details']]
         if not parts:
             return []
@@ -232,8 +241,7 @@ class HealthCheck:
 
     def _registries(self, facts):
         out, seen = [], []
-        for url in split_urls(self.registry_params.get("schema_registry_urls")):
-            client = RegistryClient(dict(self.registry_params, schema_registry_urls=[url]))
+        for url, client in self.registries:
             started = time.time()
             try:
                 subjects = client.subjects()
@@ -258,9 +266,13 @@ class HealthCheck:
         return out
 
 
-def run_health(admin, registry_params, options, sleep=time.sleep):
+def needs_kafka(checks):
+    return bool(set(checks or CHECKS) & KAFKA_CHECKS)
+
+
+def run_health(admin, registries, options, sleep=time.sleep):
     """Run the checks; with wait_for, poll until the status is at most that good (or the timeout passes)."""
-    check = HealthCheck(admin, registry_params, options)
+    check = HealthCheck(admin, registries, options)
     target = options.get('wait_for')
     deadline = time.time() + (options.get('wait_timeout') or 0)
     attempts = 0

@@ -8,12 +8,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 import traceback
 
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.six import string_types
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import INCOMPATIBLE, RegistryError
 
 try:
@@ -25,6 +26,12 @@ except ImportError:
 
 SCHEMA_TYPES = ['AVRO', 'JSON', 'PROTOBUF']
 MODES = ['READWRITE', 'READONLY', 'IMPORT']
+
+
+def require_fastavro(module, params):
+    """An AVRO schema is parsed locally: without fastavro, fail with missing_required_lib."""
+    if fastavro is None and params.get('schema') is not None and params.get('schema_type', 'AVRO') == 'AVRO':
+        module.fail_json(msg=missing_required_lib('fastavro'), exception=FASTAVRO_IMPORT_ERROR)
 
 
 def prepare_schema(schema, schema_type):
@@ -221,10 +228,7 @@ class SubjectManager:
 
 
 def subject_info(client, prefix=None, pattern=None, deleted=False, include_schema=True):
-    try:
-        regex = re.compile(pattern) if pattern else None
-    except re.error as exc:
-        raise K2Error('pattern: %r is not a valid regular expression: %s' % (pattern, exc))
+    regex = compile_pattern(pattern)
     subjects = [s for s in client.subjects(prefix, deleted) if regex is None or regex.search(s)]
     out = []
     for subject in sorted(subjects):

@@ -11,6 +11,7 @@ import re
 import time
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (config_value, is_positive_int,
                                                                                 topic_name_problem)
@@ -213,11 +214,8 @@ def topic_info(admin, names=None, pattern=None, include_internal=False, all_conf
     if names:
         chosen = sorted(set(names))
     else:
-        try:
-            regex = re.compile(pattern or '')
-        except re.error as exc:
-            raise K2Error('pattern: %r is not a valid regular expression: %s' % (pattern, exc))
-        chosen = [n for n in admin.list_topic_names() if regex.search(n) and (include_internal or not is_internal(n))]
+        regex = compile_pattern(pattern)
+        chosen = [n for n in admin.list_topic_names() if (regex is None or regex.search(n)) and (include_internal or not is_internal(n))]
     live = admin.describe_topics(chosen)
     configs = admin.describe_topic_configs(sorted(live))
     earliest = latest = {}

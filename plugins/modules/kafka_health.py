@@ -150,7 +150,8 @@ attempts:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.health import CHECKS, RANK, run_health
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health import (CHECKS, RANK, needs_kafka, registry_clients,
+                                                                        run_health)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                 require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
@@ -176,9 +177,13 @@ def main():
         wait_interval=dict(type='int', default=5),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_confluent_kafka(module)
+    params = module.params
+    kafka = needs_kafka(params['checks'])
+    if kafka:
+        require_confluent_kafka(module)
     try:
-        result = run_health(KafkaAdmin(module.params), module.params, module.params)
+        registries = registry_clients(params) if 'registry' in params['checks'] else []
+        result = run_health(KafkaAdmin(params) if kafka else None, registries, params)
     except K2Error as exc:  # bad input (e.g. an invalid topics_config); services down are findings
         fail_module(module, exc, changed=False)
     fail_on = module.params['fail_on']

@@ -153,7 +153,8 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
                                                                             schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import MODES, SCHEMA_TYPES, SubjectManager
+from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import (MODES, SCHEMA_TYPES, SubjectManager,
+                                                                           require_fastavro)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import COMPATIBILITY_LEVELS
 
 
@@ -177,6 +178,7 @@ def main():
                            required_one_of=[('subject', 'compatibility', 'mode')],
                            required_if=[('state', 'absent', ('subject',))],
                            required_by={'id': 'schema', 'version': 'schema'})
+    require_fastavro(module, module.params)
     try:
         result = SubjectManager(RegistryClient(module.params), module.check_mode).ensure(module.params)
     except K2Error as exc:

@@ -3,6 +3,7 @@ import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import lag_table
 from ansible_collections.k2.kafka_ops.plugins.module_utils import health
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 
 from fakes import FakeClusterAdmin
 
@@ -43,7 +44,7 @@ def test_lag_table_sums_per_topic_and_group():
 def run(admin, **options):
     options.setdefault("topics_config", CONFIG)
     options.setdefault("checks", ["kafka", "partitions", "drift", "lag", "imbalance"])
-    return health.run_health(admin, {"schema_registry_urls": ["http://127.0.0.1:9"]}, options)
+    return health.run_health(admin, [], options)
 
 
 def by_check(result, check):
@@ -109,10 +110,18 @@ def test_kafka_down_is_one_critical_finding_not_an_exception():
     assert "Kafka unreachable" in result["findings"][0]["message"]
 
 
-def test_an_unreachable_registry_is_a_critical_finding():
-    result = run(FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}}),
-                 checks=["registry"])
+def test_an_unreachable_registry_is_a_critical_finding_and_a_registry_check_needs_no_kafka_client():
+    options = {"topics_config": CONFIG, "checks": ["registry"]}
+    result = health.run_health(None, health.registry_clients({"schema_registry_urls": ["http://127.0.0.1:9"],
+                                                              "schema_registry_timeout": 2}), options)
     assert [f["status"] for f in result["findings"]] == ["critical"]
+    assert "registry http://127.0.0.1:9 unreachable" in result["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("option", ["managed_pattern", "consumer_group_pattern"])
+def test_an_invalid_pattern_is_refused_with_the_option_and_the_pattern(option):
+    with pytest.raises(K2Error, match=r"%s: '\(market' is not a valid regular expression" % option):
+        run(FakeClusterAdmin({}), **{option: "(market"})
 
 
 def test_wait_for_polls_until_ok():
@@ -123,7 +132,7 @@ def test_wait_for_polls_until_ok():
         sleeps.append(seconds)
         if len(sleeps) == 2:
             admin.down = False
-    result = health.run_health(admin, {}, {"checks": ["kafka"], "wait_for": "ok", "wait_timeout": 60,
+    result = health.run_health(admin, [], {"checks": ["kafka"], "wait_for": "ok", "wait_timeout": 60,
                                            "wait_interval": 1}, sleep=sleep)
     assert result["status"] == "ok" and result["attempts"] == 3
 

@@ -78,3 +78,20 @@ def test_execution_environment_pins_what_requirements_pin():
         pins = set(line.strip() for line in handle if "==" in line and not line.startswith("#"))
     runtime = set(ee["dependencies"]["python"]) | {ee["dependencies"]["ansible_core"]["package_pip"]}
     assert pins == runtime
+
+
+def test_runtime_requirements_are_what_the_collection_imports():
+    """Every pinned runtime package is imported by plugins/ (no unused extras), and nothing else is needed."""
+    imported = set()
+    for folder, dummy, files in os.walk(os.path.join(REPO, "plugins")):
+        for name in files:
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name)) as handle:
+                    imported.update(re.findall(r"^\s*(?:import|from) (confluent_kafka|fastavro|yaml|ruamel|httpx|attrs|"
+                                               r"cachetools|authlib)\b", handle.read(), re.M))
+    with open(os.path.join(REPO, "requirements.txt")) as handle:
+        pins = set(line.split("==")[0].strip() for line in handle if "==" in line and not line.startswith("#"))
+    as_imported = {"confluent-kafka": "confluent_kafka", "fastavro": "fastavro", "PyYAML": "yaml",
+                   "ruamel.yaml": "ruamel"}
+    assert pins - {"ansible-core"} == set(as_imported), pins
+    assert imported == set(as_imported.values()), imported

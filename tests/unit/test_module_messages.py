@@ -1,0 +1,57 @@
+"""Bad input and missing libraries give one message, never a traceback. The modules run as Ansible runs them
+(JSON in, JSON out); nothing here needs a service: the connection is refused before any request."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from helpers import COLLECTIONS, run_module
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("module, args", [
+    ("kafka_topic_info", {"pattern": "(market"}),
+    ("schema_subject_info", {"pattern": "(market", "schema_registry_urls": ["http://127.0.0.1:9"]}),
+    ("kafka_consumer_group_info", {"pattern": "(market"}),
+    ("kafka_health", {"checks": ["kafka"], "managed_pattern": "(market"}),
+])
+def test_an_invalid_pattern_names_the_option_and_the_pattern(module, args):
+    result = run_module(module, bootstrap_servers="127.0.0.1:9", request_timeout=2, **args)
+    assert result.get("failed"), result
+    assert "'(market' is not a valid regular expression" in result["msg"], result["msg"]
+    assert "Traceback" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("option", ["ssl_cafile", "ssl_certfile", "ssl_keyfile"])
+def test_a_missing_tls_file_is_a_message_not_a_traceback(option, tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    result = run_module("kafka_topic_info", bootstrap_servers="127.0.0.1:9", security_protocol="SSL",
+                        **{option: missing})
+    assert result.get("failed") and result["msg"].startswith("%s: %s does not exist" % (option, missing)), result
+
+
+def test_a_registry_only_health_check_builds_no_kafka_client(tmp_path):
+    """A Kafka misconfiguration (here a missing CA file) must not fail a check that does not use Kafka."""
+    result = run_module("kafka_health", checks=["registry"], security_protocol="SSL",
+                        ssl_cafile=str(tmp_path / "missing.pem"), schema_registry_urls=["http://127.0.0.1:9"],
+                        schema_registry_timeout=2, fail_on="never")
+    assert not result.get("failed"), result
+    assert [f["check"] for f in result["findings"]] == ["registry"] and result["status"] == "critical"
+
+
+def test_without_fastavro_schema_subject_says_which_library_is_missing(tmp_path):
+    blocker = tmp_path / "fastavro"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('No module named fastavro (hidden by the test)')\n")
+    payload = {"ANSIBLE_MODULE_ARGS": {"subject": "s-value", "schema": {"type": "string"},
+                                       "schema_registry_urls": ["http://127.0.0.1:9"],
+                                       "_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}}
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), COLLECTIONS]))
+    proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules.schema_subject"],
+                          input=json.dumps(payload), capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    result = json.loads(proc.stdout)
+    assert result.get("failed") and "Failed to import the required Python library (fastavro)" in result["msg"], result
