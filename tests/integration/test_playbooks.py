@@ -45,6 +45,7 @@ def test_add_exchange_creates_verifies_and_reruns_unchanged(admin, topics_file, 
     rc, out, recap = run_playbook("add_exchange.yml", args)
     assert rc == 0, out[-3000:]
     assert recap["changed"] >= 1
+    assert "[WARNING]" not in out, out  # the main job runs without a warning (reserved `name`, loop `item`)
     for data_type, count in (("trades", 4), ("quotes", 4), ("reference_data", 1)):
         assert partitions(admin, "market.equities.%s.%s" % (data_type, exchange)) == count
     assert "market.equities.trades.%s: 4 partitions, replication factor 1" % exchange in out
@@ -120,15 +121,65 @@ def test_raise_partitions_of_an_asset_class_or_data_type_raises_every_exchange(a
     assert [partitions(admin, "market.%s.%s.xb" % (ac, dt)) for dt in ("trades", "quotes")] == [7, 5]
 
 
-def test_register_schemas_check_mode_lists_and_real_run_is_idempotent(registry_urls):
-    rc, out, recap = run_playbook("register_schemas.yml", check=True)
+def test_register_schemas_check_mode_registers_nothing_and_real_run_is_idempotent(registry_urls, unique, tmp_path):
+    ac = "it%s" % unique
+    data = yaml.safe_load(open(EXAMPLE_TOPICS))
+    data["asset_classes"] = {ac: {"exchanges": {"xa": {"partitions": 1}}}}
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump(data))
+    wanted = set("market.%s.%s-value" % (ac, dt) for dt in ("trades", "quotes", "reference_data"))
+    rc, out, recap = run_playbook("register_schemas.yml", {"k2_topics_file": str(path)}, check=True)
+    assert rc == 0 and recap["changed"] == 1 and all(s in out for s in wanted), out[-3000:]
+    assert not wanted & set(httpx.get(registry_urls[1] + "/subjects", timeout=10).json())  # check mode: none
+    rc, out, recap = run_playbook("register_schemas.yml", {"k2_topics_file": str(path)})
     assert rc == 0, out[-3000:]
-    rc, out, recap = run_playbook("register_schemas.yml")
+    assert wanted <= set(httpx.get(registry_urls[1] + "/subjects", timeout=10).json())
+    rc, out, recap = run_playbook("register_schemas.yml", {"k2_topics_file": str(path)})
+    assert rc == 0 and recap["changed"] == 0 and "no change: all 3 subjects up to date" in out
+
+
+def test_check_mode_writes_deletes_and_restarts_nothing(admin, unique, cleanup, tmp_path, stack):
+    """--check reports what it would do; no playbook writes, deletes or restarts anything (the backup block used
+    to run with check_mode: false, old backups beyond k2_backup_keep included)."""
+    from conftest import devstack, service_pids
+    old = ["kafka-20200101-000000", "kafka-20200102-000000"]
+    for name in old:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text("{}")
+    rc, out, recap = run_playbook("backup.yml", {"k2_backup_dir": str(tmp_path), "k2_backup_keep": 1}, check=True)
+    assert rc == 0 and "check mode, nothing written" in out, out[-3000:]
+    assert sorted(os.listdir(str(tmp_path))) == old
+
+    name = "market.it%s.trades.check" % unique
+    cleanup.append(name)
+    admin.create_topics([NewTopic(name, 1, 1)])[name].result(30)
+    backups = tmp_path / "delete"
+    rc, out, recap = run_playbook("delete_topics.yml", {"topics": name, "confirm": name,
+                                                        "k2_backup_dir": str(backups)}, check=True)
     assert rc == 0, out[-3000:]
-    subjects = httpx.get(registry_urls[1] + "/subjects", timeout=10).json()
-    assert {"market.equities.trades-value", "market.crypto.quotes-value"} <= set(subjects)
-    rc, out, recap = run_playbook("register_schemas.yml")
-    assert rc == 0 and recap["changed"] == 0 and "no change: all 6 subjects up to date" in out
+    assert partitions(admin, name) == 1 and not backups.exists()
+
+    devstack("stop", "registry2")
+    try:
+        rc, out, recap = run_playbook("recover_schema_registry.yml", check=True)
+        assert rc == 0 and "down: registry2" in out, out[-3000:]
+        assert service_pids()["registry2"] is None  # reported, not restarted
+    finally:
+        devstack("start", "registry2")
+
+
+def test_full_reset_caps_the_deletions_of_a_generic_cluster(admin, bootstrap_servers):
+    """k2_reset_method=delete on a cluster with the six managed topics and k2_max_deletes=2: refused, nothing
+    deleted (the cap never applied before: k2_guard_count defaulted to 0)."""
+    from helpers import run_module
+    cluster = run_module("kafka_cluster_info", bootstrap_servers=bootstrap_servers)
+    rc, out, dummy = run_playbook("apply_topics.yml")
+    assert rc == 0, out[-3000:]
+    before = sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market."))
+    rc, out, dummy = run_playbook("full_reset.yml", {"k2_reset_method": "delete", "k2_max_deletes": 2,
+                                                     "confirm": "RESET-" + cluster["cluster_id"]})
+    assert rc != 0 and "more than k2_max_deletes=2" in out, out[-3000:]
+    assert sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market.")) == before
 
 
 def test_health_check_writes_reports_and_fails_on_critical(tmp_path):
