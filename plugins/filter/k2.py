@@ -113,7 +113,7 @@ class FilterModule(object):
             ('k2_down_registries', k2_down_registries),
             ('k2_manifest_problems', backup.manifest_problems),
             ('k2_restore_topics', backup.restore_topics),
-            ('k2_restore_versions', backup.restore_versions),
+            ('k2_restore_subjects', backup.restore_subjects),
             ('k2_id_map', backup.id_map),
             ('k2_backup_differences', backup.backup_differences),
         ))

@@ -62,7 +62,7 @@ def id_map(registrations):
     """{old id: new id} from the registered results of restore_versions (registry without IMPORT)."""
     out = {}
     for item in registrations:
-        old, new = item['item']['id'], item.get('id')
+        old, new = item[item.get('ansible_loop_var') or 'item']['id'], item.get('id')
         if old != new:
             out[str(old)] = new
     return out
@@ -112,3 +112,59 @@ def _canon(text):
         return json.loads(text)
     except (TypeError, ValueError):
         return text
+
+
+def restore_subjects(backup_subjects, live_subjects, import_ok, replace=False):
+    """The schema part of a restore, per subject, from the backup and what the registry holds now.
+
+    Paths: unchanged (the registry holds exactly the backup: versions and schemas, and ids where the registry
+    can import them); import (missing or empty subject on a registry with IMPORT: original ids and versions);
+    register (no IMPORT: the versions it lacks, in order, with new ids); conflict (the subject holds other
+    content, or other ids where ids could be kept: reported, left alone); replace (a conflict with `replace`:
+    hard-deleted, then imported or registered). Returns {subjects: [{subject, path, detail}], deletes,
+    import_subjects, imports, registers, conflicts}; imports and registers are restore_versions() items."""
+    live = dict((s['subject'], s) for s in live_subjects)
+    out = {'subjects': [], 'deletes': [], 'import_subjects': [], 'imports': [], 'registers': [], 'conflicts': []}
+    for subject in sorted(backup_subjects, key=lambda s: s['subject']):
+        name = subject['subject']
+        saved = restore_versions([subject])
+        current = sorted((live.get(name) or {}).get('versions') or [], key=lambda v: v['version'])
+        saved_texts = [_canon(v['schema']) for v in saved]
+        current_texts = [_canon(v.get('schema')) for v in current]
+        detail = ''
+        if not current:
+            path = 'import' if import_ok else 'register'
+        elif import_ok:
+            same = [(v['version'], t, v['id']) for v, t in zip(saved, saved_texts)] == \
+                [(v['version'], t, v['id']) for v, t in zip(current, current_texts)]
+            path = 'unchanged' if same else ('replace' if replace else 'conflict')
+            if not same:
+                detail = 'holds %s, the backup %s' % (_versions(current), _versions(saved))
+        else:
+            foreign = [v['version'] for v, t in zip(current, current_texts) if t not in saved_texts]
+            missing = [v for v, t in zip(saved, saved_texts) if t not in current_texts]
+            if foreign:
+                path = 'replace' if replace else 'conflict'
+                detail = 'version(s) %s hold schemas the backup does not have' % ', '.join(str(v) for v in foreign)
+            elif missing:
+                path, saved = 'register', missing
+                detail = 'registers version(s) %s of the backup' % ', '.join(str(v['version']) for v in missing)
+            else:
+                path = 'unchanged'
+        out['subjects'].append({'subject': name, 'path': path, 'detail': detail,
+                                'line': '%s: %s%s' % (name, path, ' (%s)' % detail if detail else '')})
+        if path == 'conflict':
+            out['conflicts'].append('%s: %s' % (name, detail))
+            continue
+        if path == 'replace':
+            out['deletes'].append(name)
+        if path in ('import', 'replace') and import_ok:
+            out['import_subjects'].append(name)
+            out['imports'].extend(saved)
+        elif path in ('register', 'replace'):
+            out['registers'].extend(saved if path == 'register' else restore_versions([subject]))
+    return out
+
+
+def _versions(versions):
+    return ', '.join('v%s (id %s)' % (v['version'], v['id']) for v in versions) or 'nothing'

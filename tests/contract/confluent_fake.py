@@ -3,6 +3,15 @@ dev registry (Apicurio's ccompat API) lacks: IMPORT mode with explicit ids and v
 verbose compatibility reasons, 40408 for a subject without its own level, and (switchable) a registry that
 refuses PUT /config/{subject} before the subject exists.
 
+`personality` plays each registry of the field as documented (../shared/K2-PLATFORM.md):
+- confluent: modes readable and writable; IMPORT refused (42205) while subjects exist unless ?force=true
+  (global) and on a non-empty subject (per subject); explicit id and version honoured only in IMPORT;
+  DELETE /mode/{subject}; GET /schemas; full verbose reasons.
+- karapace: GET /mode answers READWRITE, PUT /mode and PUT /mode/{subject} answer 405; an explicit id is
+  refused with 422; verbose reasons are short field names; 409 for incompatible.
+- apicurio: no mode API (404); explicit ids and versions are ignored; no verbose reasons; 409; no GET /schemas.
+`always_status` answers every request with that HTTP status (a registry in trouble, e.g. 503).
+
 Compatibility is modelled only as far as the tests need: under BACKWARD a new Avro record may add fields
 with a default; adding a field without a default is incompatible, as Confluent reports it.
 """
@@ -13,8 +22,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlparse
 
 
+PERSONALITIES = ("confluent", "karapace", "apicurio")
+
+
 class Registry:
-    def __init__(self, incompatible_code=40901, config_needs_subject=False, supports_mode=True):
+    def __init__(self, incompatible_code=None, config_needs_subject=False, supports_mode=None,
+                 personality="confluent", always_status=None):
+        assert personality in PERSONALITIES, personality
+        self.personality = personality
+        self.always_status = always_status
+        if incompatible_code is None:
+            incompatible_code = 40901 if personality == "confluent" else 409
+        if supports_mode is None:
+            supports_mode = personality != "apicurio"
         self.subjects = {}          # subject -> [{"version", "id", "schema", "deleted"}]
         self.schemas = {}           # id -> schema text
         self.config = {}            # subject -> level
@@ -87,6 +107,8 @@ class Handler(BaseHTTPRequestHandler):
         reg = self.registry
         with reg.lock:
             reg.requests.append((method, url.path, query))
+            if reg.always_status:
+                return self._error(reg.always_status, reg.always_status, "registry unavailable")
             for pattern, handler in ROUTES:
                 if pattern[0] == method and re.match(pattern[1], "/".join(parts)):
                     return handler(self, reg, parts, query)
@@ -116,7 +138,8 @@ class Handler(BaseHTTPRequestHandler):
         if not match:
             return self._error(404, 40402, "Version %s not found." % parts[3])
         v = match[0]
-        self._send(200, {"subject": parts[1], "version": v["version"], "id": v["id"], "schema": v["schema"]})
+        self._send(200, {"subject": parts[1], "version": v["version"], "id": v["id"], "schema": v["schema"],
+                         "schemaType": "AVRO", "references": []})
 
     def lookup(self, reg, parts, query):
         versions = self.live(reg, parts[1])
@@ -139,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
         subject, body = parts[1], self._body()
         versions = self.live(reg, subject)
         explicit = "id" in body or "version" in body
+        if explicit and reg.personality == "karapace":
+            return self._error(422, 42201, "Unrecognized field: id")
+        if explicit and reg.personality == "apicurio":  # ignored, as Apicurio's ccompat API does
+            body = dict((k, v) for k, v in body.items() if k not in ("id", "version"))
+            explicit = False
         if explicit and self.mode_of(reg, subject) != "IMPORT":
             return self._error(422, 42205, "Subject %s is not in import mode" % subject)
         if self.mode_of(reg, subject) == "READONLY":
@@ -149,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self._error(409, reg.incompatible_code, "Schema being registered is incompatible with an "
                                                                "earlier schema for subject \"%s\", details: %s"
                                    % (subject, problems))
+        if body.get("id") in reg.schemas and json.loads(reg.schemas[body["id"]]) != json.loads(body["schema"]):
+            return self._error(422, 42205, "Overwrite new schema with id %s is not permitted." % body["id"])
         schema_id = body.get("id") or next((i for i, s in reg.schemas.items() if s == body["schema"]), None) \
             or reg.next_id()
         reg.schemas[schema_id] = body["schema"]
@@ -164,8 +194,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(404, 40401, "Subject '%s' not found." % subject)
         problems = _incompatibilities(self._body()["schema"], versions[-1]["schema"])
         answer = {"is_compatible": not problems}
-        if query.get("verbose") == "true":
+        if query.get("verbose") == "true" and reg.personality == "confluent":
             answer["messages"] = problems
+        elif query.get("verbose") == "true" and reg.personality == "karapace":
+            answer["messages"] = [re.search(r"additionalInfo:'([^']*)'", p).group(1) for p in problems]
         self._send(200, answer)
 
     def get_config(self, reg, parts, query):
@@ -199,14 +231,33 @@ class Handler(BaseHTTPRequestHandler):
     def put_mode(self, reg, parts, query):
         if not reg.supports_mode:
             return self._error(404, 404, "HTTP 404 Not Found")
+        if reg.personality == "karapace":
+            return self._error(405, 405, "HTTP 405 Method Not Allowed")
         mode = self._body()["mode"]
         if len(parts) == 1:
             if mode == "IMPORT" and reg.subjects and query.get("force") != "true":
                 return self._error(422, 42205, "Cannot import since found existing subjects")
             reg.global_mode = mode
         else:
+            if mode == "IMPORT" and self.live(reg, parts[1]) and query.get("force") != "true":
+                return self._error(422, 42205, "Cannot import since found existing subjects")
             reg.mode[parts[1]] = mode
         self._send(200, {"mode": mode})
+
+    def delete_mode(self, reg, parts, query):
+        if reg.personality != "confluent":
+            return self._error(404 if reg.personality == "apicurio" else 405, 405, "Not supported")
+        previous = reg.mode.pop(parts[1], None)
+        if previous is None:
+            return self._error(404, 40401, "Subject '%s' not found." % parts[1])
+        self._send(200, {"mode": previous})
+
+    def get_schemas(self, reg, parts, query):
+        if reg.personality == "apicurio":
+            return self._error(404, 404, "HTTP 404 Not Found")
+        out = [{"subject": s, "version": v["version"], "id": v["id"], "schema": v["schema"]}
+               for s, versions in sorted(reg.subjects.items()) for v in versions if not v["deleted"]]
+        self._send(200, out[:int(query["limit"])] if query.get("limit") else out)
 
     def delete_subject(self, reg, parts, query):
         subject = parts[1]
@@ -238,6 +289,8 @@ ROUTES = [
     (("PUT", r"^config(/[^/]+)?$"), Handler.put_config),
     (("GET", r"^mode(/[^/]+)?$"), Handler.get_mode),
     (("PUT", r"^mode(/[^/]+)?$"), Handler.put_mode),
+    (("DELETE", r"^mode/[^/]+$"), Handler.delete_mode),
+    (("GET", r"^schemas$"), Handler.get_schemas),
     (("DELETE", r"^subjects/[^/]+$"), Handler.delete_subject),
 ]
 

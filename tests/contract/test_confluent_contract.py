@@ -101,7 +101,15 @@ def test_hard_delete_soft_deletes_first_as_confluent_requires():
 
 
 def test_failover_skips_a_dead_url_and_a_5xx():
-    with FakeConfluent() as srv:
-        result = run_module("schema_subject", schema_registry_urls=["http://127.0.0.1:9", srv.url],
+    with FakeConfluent(always_status=503) as broken, FakeConfluent() as srv:
+        result = run_module("schema_subject", schema_registry_urls=["http://127.0.0.1:9", broken.url, srv.url],
                             subject="s-value", schema=json.dumps(V1))
         assert result["changed"] and result["id"] == 1, result
+        assert broken.registry.requests, "the 5xx registry was never asked"
+        assert not broken.registry.subjects and [v["id"] for v in srv.registry.subjects["s-value"]] == [1]
+
+
+def test_a_4xx_is_an_answer_not_a_reason_to_fail_over():
+    with FakeConfluent(personality="apicurio") as first, FakeConfluent() as second:
+        result = run_module("schema_subject", schema_registry_urls=[first.url, second.url], mode="IMPORT")
+        assert result["failed"] and "does not support modes" in result["msg"] and not second.registry.requests

@@ -95,3 +95,26 @@ def test_runtime_requirements_are_what_the_collection_imports():
                    "ruamel.yaml": "ruamel"}
     assert pins - {"ansible-core"} == set(as_imported), pins
     assert imported == set(as_imported.values()), imported
+
+
+def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
+    """A site variable nothing reads is a silent misconfiguration (k2_topics_replication_factor was one)."""
+    code = ""
+    for folder in ("roles", "playbooks"):
+        for base, dummy, files in os.walk(os.path.join(REPO, folder)):
+            for name in files:
+                with open(os.path.join(base, name)) as handle:
+                    code += handle.read()
+    unread = []
+    for inventory in ("local", "docker", "example-prod"):
+        text = ""
+        for base, dummy, files in os.walk(os.path.join(REPO, "inventories", inventory)):
+            for name in files:
+                if name.endswith(".yml"):
+                    with open(os.path.join(base, name)) as handle:
+                        text += handle.read()
+        for var in sorted(set(re.findall(r"\b(k2_[a-z_]+):", text))):
+            if var not in code and var not in ("k2_connection", "k2_kafka_bootstrap_servers",
+                                               "k2_schema_registry_urls"):
+                unread.append("%s: %s" % (inventory, var))
+    assert unread == []

@@ -122,3 +122,28 @@ def test_the_password_never_appears_in_verbose_output_or_backups(sasl, tmp_path)
         for name in files:
             with open(os.path.join(root, name), errors="replace") as handle:
                 assert password not in handle.read(), name
+
+
+def test_the_site_replication_factor_and_min_insync_replicas_override_topics_yaml(fstack, admin, unique, tmp_path):
+    """inventories/example-prod sets k2_topics_replication_factor: 3 and k2_topics_min_insync_replicas: 2; nothing
+    read them, so production got topics.yaml's 1 and 1."""
+    import yaml
+    from confluent_kafka.admin import ConfigResource, ResourceType
+    from helpers import REPO
+    ac = "rf%s" % unique
+    with open(os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")) as handle:
+        data = yaml.safe_load(handle)
+    data["asset_classes"] = {ac: {"exchanges": {"xa": {"partitions": 2}}}}
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump(data))
+    rc, out, dummy = run_playbook("apply_topics.yml", {"k2_topics_file": str(path), "k2_topics_replication_factor": 3,
+                                                       "k2_topics_min_insync_replicas": 2})
+    assert rc == 0, out[-3000:]
+    names = ["market.%s.%s.xa" % (ac, dt) for dt in ("trades", "quotes", "reference_data")]
+    meta = admin.list_topics(timeout=15).topics
+    assert [len(meta[n].partitions[0].replicas) for n in names] == [3, 3, 3]
+    resources = [ConfigResource(ResourceType.TOPIC, n) for n in names]
+    configs = dict((r.name, f.result(15)) for r, f in admin.describe_configs(resources).items())
+    assert [configs[n]["min.insync.replicas"].value for n in names] == ["2", "2", "2"]
+    for future in admin.delete_topics(names).values():
+        future.result(30)

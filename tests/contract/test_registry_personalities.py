@@ -1,0 +1,44 @@
+"""schema_registry_info against each registry of the field, as documented (../shared/K2-PLATFORM.md): the
+capabilities it reports, and that probing leaves the registry exactly as it was."""
+import copy
+import json
+
+import pytest
+
+from confluent_fake import FakeConfluent
+from helpers import run_module
+
+pytestmark = pytest.mark.contract
+V1 = json.dumps({"type": "record", "name": "Trade", "fields": [{"name": "symbol", "type": "string"}]})
+
+EXPECTED = {
+    "confluent": dict(mode_readable=True, mode="READWRITE", mode_writable_global=True, mode_writable_subject=True,
+                      import_mode=True, explicit_ids=True, schemas_endpoint=True, verbose_compatibility=True,
+                      flavour="confluent"),
+    "karapace": dict(mode_readable=True, mode="READWRITE", mode_writable_global=False, mode_writable_subject=False,
+                     import_mode=False, explicit_ids=False, schemas_endpoint=True, verbose_compatibility=True,
+                     flavour="karapace"),
+    "apicurio": dict(mode_readable=False, mode=None, mode_writable_global=False, mode_writable_subject=False,
+                     import_mode=False, explicit_ids=False, schemas_endpoint=False, verbose_compatibility=False,
+                     flavour="apicurio"),
+}
+
+
+@pytest.mark.parametrize("personality", sorted(EXPECTED))
+def test_capabilities_are_detected_and_the_probe_changes_nothing(personality):
+    with FakeConfluent(personality=personality) as srv:
+        assert run_module("schema_subject", schema_registry_urls=[srv.url], subject="s-value", schema=V1)["changed"]
+        reg = srv.registry
+        state = copy.deepcopy((reg.subjects, reg.schemas, reg.config, reg.global_level, reg.mode, reg.global_mode))
+        result = run_module("schema_registry_info", schema_registry_urls=["http://127.0.0.1:9", srv.url],
+                            schema_registry_timeout=2)
+        assert not result.get("failed"), result
+        assert result["capabilities"] == EXPECTED[personality]
+        assert [i["reachable"] for i in result["instances"]] == [False, True]
+        assert (reg.subjects, reg.schemas, reg.config, reg.global_level, reg.mode, reg.global_mode) == state
+
+
+def test_verbose_support_is_unknown_on_an_empty_registry():
+    with FakeConfluent() as srv:
+        assert run_module("schema_registry_info", schema_registry_urls=[srv.url])["capabilities"][
+            "verbose_compatibility"] is None
