@@ -30,12 +30,20 @@ def test_kafka_stopped_is_one_clear_critical_finding_then_wait_for_recovers(stac
     assert healed["status"] == "ok", healed["summary"]
 
 
-def test_recover_broker_restarts_a_stopped_broker(stack):
+def test_recover_broker_through_the_dev_stack_inventory_restarts_only_the_broker(stack, admin):
+    """inventories/local lists the dev stack's services as hosts (devstack_hosts.py); recovery restarts the
+    stopped broker on its host and leaves the registries' processes alone."""
+    from conftest import service_pids
     from helpers import run_playbook
     kafka = stack["nodes"][0]["name"]
     devstack("stop", kafka)
+    before = service_pids()
     try:
         rc, out, dummy = run_playbook("recover_broker.yml")
     finally:
         devstack("start", kafka)
-    assert rc == 0 and "restarted: %s" % kafka in out and "K2 Kafka health: OK" in out, out[-3000:]
+    after = service_pids()
+    assert rc == 0 and "down: %s" % kafka in out and "localhost -> %s" % kafka in out, out[-3000:]
+    assert before[kafka] is None and after[kafka] is not None
+    assert [after[r["name"]] for r in stack["registries"]] == [before[r["name"]] for r in stack["registries"]]
+    assert list(admin.list_topics(timeout=15).brokers) == [stack["nodes"][0]["id"]]
