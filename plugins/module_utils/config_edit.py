@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import io
+import json
+import re
 import traceback
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
@@ -69,20 +71,70 @@ def _dump(yaml, data):
 
 
 def add_exchange(text, asset_class, exchange, attrs):
-    """topics.yaml text with the exchange added under the asset class (created when new); comments kept."""
+    """topics.yaml text with the exchange added under the asset class, every other line kept.
+
+    Under an existing asset class the entry goes where a person would put it: in place of a commented-out
+    block for the same exchange (the platform keeps planned exchanges that way; the block's values are the
+    base, the request's win), else right after the last active exchange. A new asset class is added by a
+    round trip that keeps comments."""
     yaml = _round_trip()
     asset_class, exchange = str(asset_class), str(exchange)
     data = yaml.load(text)
+    classes = data.get('asset_classes') or {}
+    if exchange in ((classes.get(asset_class) or {}).get('exchanges') or {}):
+        raise K2Error('exchange %s is already under asset class %s in topics.yaml' % (exchange, asset_class))
+    if (classes.get(asset_class) or {}).get('exchanges'):
+        return _insert_exchange(text, data, asset_class, exchange, exchange_entry(attrs))
     classes = data.setdefault('asset_classes', {})
     if asset_class not in classes or classes[asset_class] is None:
         classes[asset_class] = {'description': asset_class, 'exchanges': {}}
     exchanges = classes[asset_class].setdefault('exchanges', {})
-    if exchange in exchanges:
-        raise K2Error('exchange %s is already under asset class %s in topics.yaml' % (exchange, asset_class))
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString
     exchanges[exchange] = dict((k, DoubleQuotedScalarString(v) if isinstance(v, str) else v)
                                for k, v in exchange_entry(attrs).items())
     return _dump(yaml, data)
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(' '))
+
+
+def _insert_exchange(text, data, asset_class, exchange, entry):
+    import yaml as pyyaml
+    lines = text.splitlines(True)
+    exchanges = data['asset_classes'][asset_class]['exchanges']
+    keys = list(exchanges)
+    col = exchanges.lc.key(keys[0])[1]
+    last = exchanges.lc.key(keys[-1])[0]
+    end = last + 1  # the end of the last active exchange's block
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > col)             and not lines[end].lstrip().startswith('#'):
+        end += 1
+    while end > last + 1 and not lines[end - 1].strip():
+        end -= 1
+    stop = end  # the exchanges' region: comment lines at the exchange indent and deeper, and blank lines
+    while stop < len(lines) and (not lines[stop].strip() or _indent(lines[stop]) >= col and
+                                 lines[stop].lstrip().startswith('#')):
+        stop += 1
+    block = re.compile(r'^ {%d}#\s*%s:\s*$' % (col, re.escape(exchange)))
+    start = next((i for i in range(end, stop) if block.match(lines[i])), None)
+    base = {}
+    if start is not None:
+        after = start + 1
+        while after < stop and re.match(r'^ {%d}#\s{2,}\S' % col, lines[after]):
+            after += 1
+        commented = ''.join(re.sub(r'^( {%d})#\s?' % col, r'\1', line) for line in lines[start:after])
+        base = (pyyaml.safe_load(commented) or {}).get(exchange) or {}
+        lines[start:after] = []
+        end = start
+    merged = dict((k, v) for k, v in base.items() if k in EXCHANGE_FIELDS)
+    merged.update(entry)
+    rendered = [' ' * col + exchange + ':\n'] + [
+        '%s%s: %s\n' % (' ' * (col + 2), key, merged[key] if key == 'partitions' else json.dumps(str(merged[key])))
+        for key in EXCHANGE_FIELDS if key in merged]
+    lines[end:end] = rendered
+    out = ''.join(lines)
+    validate(pyyaml.safe_load(out))
+    return out
 
 
 def exchange_plan(text, asset_class, exchange, attrs):

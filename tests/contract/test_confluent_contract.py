@@ -113,3 +113,19 @@ def test_a_4xx_is_an_answer_not_a_reason_to_fail_over():
     with FakeConfluent(personality="apicurio") as first, FakeConfluent() as second:
         result = run_module("schema_subject", schema_registry_urls=[first.url, second.url], mode="IMPORT")
         assert result["failed"] and "does not support modes" in result["msg"] and not second.registry.requests
+
+
+def test_the_platform_trade_schema_refused_on_confluent_names_the_field():
+    """On Confluent (full verbose reasons) a required field added to the platform's Trade is refused with the
+    registry's own sentence naming the field."""
+    import os
+    from helpers import REPO
+    with open(os.path.join(REPO, "examples", "k2-platform", "src", "k2", "schemas", "trade.avsc")) as handle:
+        trade = json.load(handle)
+    bad = json.loads(json.dumps(trade))
+    bad["fields"].append({"name": "settlement_date", "type": "string"})
+    with FakeConfluent() as srv:
+        assert module(srv, subject="market.equities.trades-value", schema=trade)["version"] == 1
+        result = module(srv, subject="market.equities.trades-value", schema=bad)
+        assert result["failed"] and "READER_FIELD_MISSING_DEFAULT_VALUE" in result["msg"]
+        assert "settlement_date" in result["msg"] and len(srv.registry.subjects["market.equities.trades-value"]) == 1

@@ -17,7 +17,7 @@ A, B = "market.equities.trades-value", "market.equities.quotes-value"
 V1 = json.dumps({"type": "record", "name": "Trade", "fields": [{"name": "symbol", "type": "string"}]},
                 separators=(",", ":"))
 V2 = json.dumps({"type": "record", "name": "Trade", "fields": [{"name": "symbol", "type": "string"},
-                                                               {"name": "venue", "type": ["null", "string"],
+                                                               {"name": "trade_id", "type": ["null", "string"],
                                                                 "default": None}]}, separators=(",", ":"))
 QV1 = json.dumps({"type": "record", "name": "Quote", "fields": [{"name": "bid", "type": "long"}]},
                  separators=(",", ":"))

@@ -119,7 +119,7 @@ def case_invalid_avro(w):
 
 
 def case_incompatible_schema(w):
-    bad = dict(w["schema"], fields=w["schema"]["fields"] + [{"name": "venue", "type": "string"}])
+    bad = dict(w["schema"], fields=w["schema"]["fields"] + [{"name": "settlement_date", "type": "string"}])
     result = run_module("schema_subject", subject=w["subject"], schema=bad, **w["conn"])
     return result, "is incompatible with its latest version at compatibility level BACKWARD"
 

@@ -65,8 +65,8 @@ def test_add_exchange_write_config_keeps_comments_and_order(topics_file, unique,
     after = topics_file.read_text()
     removed = [line for line in before.splitlines() if line not in after.splitlines()]
     assert removed == [], removed
-    assert "# K2 market-data topics: the source of truth for k2.kafka_ops." in after
-    assert "retention.ms: 604800000       # 7 days" in after
+    assert "# Kafka topics and Schema Registry subjects of the K2 market-data platform." in after
+    assert 'retention.ms: "604800000"      # 7 days' in after and "      # coinbase:" in after
     entry = yaml.safe_load(after)["asset_classes"]["crypto"]["exchanges"][exchange]
     assert entry == {"partitions": 2, "country": "GLOBAL"}
     assert after.index("binance:") < after.index(exchange + ":")

@@ -57,16 +57,16 @@ def test_check_register_rerun_and_read_back_through_the_other_registry(registry,
 
 def test_a_compatible_change_is_a_new_version(registry, registry_urls, subject):
     registry("schema_subject", subject=subject, schema=TRADE)
-    v2 = evolve(TRADE, {"name": "venue", "type": ["null", "string"], "default": None})
+    v2 = evolve(TRADE, {"name": "trade_id", "type": ["null", "string"], "default": None})
     result = registry("schema_subject", diff=True, subject=subject, schema=v2)
     assert result["changed"] and result["version"] == 2
-    assert "venue" in result["diff"]["after"] and "venue" not in result["diff"]["before"]
+    assert "trade_id" in result["diff"]["after"] and "trade_id" not in result["diff"]["before"]
     assert versions(registry_urls[1], subject) == [1, 2]
 
 
 def test_an_incompatible_change_is_refused_and_nothing_is_registered(registry, registry_urls, subject):
     registry("schema_subject", subject=subject, schema=TRADE)
-    bad = evolve(TRADE, {"name": "venue", "type": "string"})  # no default: breaks BACKWARD
+    bad = evolve(TRADE, {"name": "trade_id", "type": "string"})  # no default: breaks BACKWARD
     for check in (True, False):
         result = registry("schema_subject", check=check, subject=subject, schema=bad)
         assert result["failed"] and "is incompatible with its latest version at compatibility level" in result["msg"]
@@ -122,7 +122,7 @@ def test_failover_when_registry_1_is_stopped_mid_run(registry, registry_urls, su
     first = registry("schema_subject", subject=subject, schema=TRADE)
     assert first["changed"]
     stopped_service("registry1")
-    v2 = evolve(TRADE, {"name": "venue", "type": ["null", "string"], "default": None})
+    v2 = evolve(TRADE, {"name": "trade_id", "type": ["null", "string"], "default": None})
     second = registry("schema_subject", subject=subject, schema=v2, schema_registry_timeout=5)
     assert second["changed"] and second["version"] == 2, second
     assert versions(registry_urls[1], subject) == [1, 2]

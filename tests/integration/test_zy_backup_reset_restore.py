@@ -22,7 +22,7 @@ def test_backup_full_reset_restore_round_trip(admin, bootstrap_servers, registry
     admin.create_topics([NewTopic(extra, 3, 1, config={"retention.ms": "3600000"})])[extra].result(30)
     with open(os.path.join(REPO_SCHEMAS, "trade.avsc")) as handle:
         trade = json.load(handle)
-    trade["fields"].append({"name": "venue", "type": ["null", "string"], "default": None})
+    trade["fields"].append({"name": "trade_id", "type": ["null", "string"], "default": None})
     assert run_module("schema_subject", subject="market.equities.trades-value", schema=trade,
                       compatibility="FULL", **conn)["version"] == 2
 

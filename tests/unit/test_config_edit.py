@@ -23,15 +23,30 @@ def comments(text):
     return [line for line in text.splitlines() if line.strip().startswith("#")]
 
 
-def test_exchange_plan_adds_the_exchange_and_keeps_every_other_line(text):
-    plan = exchange_plan(text, "equities", "nyse", {"partitions": "100", "name": "New York Stock Exchange"})
+def test_add_exchange_nyse_uncomments_the_planned_block_and_keeps_every_other_line(text):
+    """The platform keeps nyse as a commented-out block: add_exchange puts the entry in its place (the block's
+    values as the base, the request's on top) and keeps every other line, the other planned exchanges too."""
+    plan = exchange_plan(text, "equities", "nyse", {"partitions": "4"})
     assert plan["difference"] is None
     assert plan["topics"] == ["market.equities.quotes.nyse", "market.equities.reference_data.nyse",
                               "market.equities.trades.nyse"]
     assert plan["config"]["asset_classes"]["equities"]["exchanges"]["nyse"] == {
-        "partitions": 100, "name": "New York Stock Exchange"}
-    new_lines = plan["text"].splitlines()
-    assert [line for line in text.splitlines() if line not in new_lines] == []
+        "name": "New York Stock Exchange", "partitions": 4, "country": "US", "timezone": "America/New_York"}
+    old, new = text.splitlines(), plan["text"].splitlines()
+    start = old.index("      # nyse:")
+    assert old[start + 1:start + 5] == ['      #   name: "New York Stock Exchange"', '      #   partitions: 100',
+                                        '      #   country: "US"', '      #   timezone: "America/New_York"']
+    assert new == old[:start] + [
+        '      nyse:', '        name: "New York Stock Exchange"', '        partitions: 4', '        country: "US"',
+        '        timezone: "America/New_York"'] + old[start + 5:]
+    assert "      # nasdaq:" in new and "      # kraken:" in new
+
+
+def test_add_exchange_without_a_planned_block_goes_after_the_last_active_exchange(text):
+    plan = exchange_plan(text, "crypto", "okx", {"partitions": 2, "country": "GLOBAL"})
+    new = plan["text"].splitlines()
+    assert [line for line in text.splitlines() if line not in new] == []
+    assert new[new.index("      okx:") - 1] == '        description: "Largest crypto exchange by volume"'
     assert comments(plan["text"]) == comments(text)
 
 
