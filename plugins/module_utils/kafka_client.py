@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -21,8 +22,8 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 CONFLUENT_KAFKA_MIN = (2, 3, 0)
 try:
     import confluent_kafka
-    from confluent_kafka import (ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicCollection,
-                                 TopicPartition)
+    from confluent_kafka import (Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException, Producer,
+                                 TopicCollection, TopicPartition)
     from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
                                        ConfigSource, NewPartitions, NewTopic, OffsetSpec, ResourceType)
     CONFLUENT_KAFKA_IMPORT_ERROR = None
@@ -389,3 +390,54 @@ class KafkaAdmin:
 
 def _enum_name(value):
     return getattr(value, 'name', None) or str(value)
+
+
+class KafkaRecords:
+    """Produce a record and read one back at its exact offset: what the runbook's console producer and
+    consumer do by hand. Reading assigns the partition (no subscribe, no commit), so no consumer group is
+    created on the cluster."""
+
+    def __init__(self, params):
+        self.params = params
+        self.timeout = float(params.get('request_timeout') or 30)
+        self.conf = client_config(params)
+
+    def produce(self, topic, key, value):
+        """(partition, offset) of the record once the broker has it."""
+        try:
+            producer = Producer(dict(self.conf, **{'acks': 'all', 'linger.ms': 0}))
+        except KafkaException as exc:
+            raise K2Error('cannot create a Kafka producer: %s' % _err_text(exc))
+        delivered = {}
+
+        def report(err, msg):
+            delivered['err'], delivered['msg'] = err, msg
+        producer.produce(topic, value=value, key=key, on_delivery=report)
+        producer.flush(self.timeout)
+        if 'msg' not in delivered:
+            raise K2Error('producing to %s: no delivery report within request_timeout=%ss; check that the brokers '
+                          'are up' % (topic, int(self.timeout)))
+        if delivered['err'] is not None:
+            raise K2Error('producing to %s failed: %s' % (topic, delivered['err'].str()))
+        return delivered['msg'].partition(), delivered['msg'].offset()
+
+    def read_at(self, topic, partition, offset):
+        """The record (key, value bytes) at topic/partition/offset."""
+        consumer = Consumer(dict(self.conf, **{'group.id': 'k2-kafka-ops-read', 'enable.auto.commit': False,
+                                               'enable.auto.offset.store': False}))
+        try:
+            consumer.assign([TopicPartition(topic, partition, offset)])
+            deadline = time.time() + self.timeout
+            while time.time() < deadline:
+                msg = consumer.poll(1.0)
+                if msg is None:
+                    continue
+                if msg.error():
+                    raise K2Error('reading %s[%d]@%d failed: %s' % (topic, partition, offset, msg.error().str()))
+                if msg.offset() == offset:
+                    return msg.key(), msg.value()
+            raise K2Error('reading %s[%d]@%d: nothing within request_timeout=%ss' % (topic, partition, offset,
+                                                                                  int(self.timeout)))
+        finally:
+            consumer.close()
+

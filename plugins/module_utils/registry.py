@@ -205,6 +205,10 @@ class RegistryClient:
                               query={'normalize': 'true' if normalize else None})
         return answer.get('id')
 
+    def schema_by_id(self, schema_id):
+        """{schema, schemaType, references} of a schema id (None when the registry does not know it)."""
+        return self._maybe('GET', '/schemas/ids/%d' % int(schema_id), (40403,))
+
     def delete_subject(self, subject, permanent=False):
         return self.request('DELETE', '/subjects/%s' % _q(subject),
                             query={'permanent': 'true' if permanent else None}) or []

@@ -111,7 +111,8 @@ def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backu
         name = os.path.basename(template["playbook"])[:-4]
         assert [p["ansible.builtin.import_playbook"] for p in entry] == ["k2.kafka_ops." + name]
     surveyed = dict((t["playbook"], t["survey"]) for t in templates if "survey" in t)
-    assert set(surveyed) == {"awx/playbooks/add_exchange.yml", "awx/playbooks/raise_partitions.yml"}
+    assert set(surveyed) == {"awx/playbooks/add_exchange.yml", "awx/playbooks/raise_partitions.yml",
+                             "awx/playbooks/smoke_test.yml"}
     for survey in surveyed.values():
         assert all({"question_name", "variable", "type", "required"} <= set(q) for q in survey["spec"])
     backup = [t for t in templates if t["playbook"] == "awx/playbooks/backup.yml"][0]
