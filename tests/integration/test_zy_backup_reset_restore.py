@@ -38,7 +38,7 @@ def test_backup_full_reset_restore_round_trip(admin, bootstrap_servers, registry
                                                                             "schemas/trade.avsc"}
     cluster_before = manifest["cluster_id"]
 
-    rc, out, dummy = run_playbook("full_reset.yml", {"confirm": "RESET-" + cluster_before,
+    rc, out, dummy = run_playbook("full_reset.yml", {"confirm": "RESET-" + cluster_before, "k2_max_deletes": 100000,
                                                      "k2_backup_dir": str(tmp_path / "pre-reset")})
     assert rc == 0, out[-4000:]
     assert topic_state(admin, extra) is None
@@ -90,7 +90,7 @@ REPO_SCHEMAS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
 
 def test_full_reset_refuses_without_confirm_and_on_prod(admin):
     before = sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market."))
-    rc, out, dummy = run_playbook("full_reset.yml")
+    rc, out, dummy = run_playbook("full_reset.yml", {"k2_max_deletes": 100000})
     assert rc != 0 and "rerun with -e confirm=RESET-" in out
     rc, out, dummy = run_playbook("full_reset.yml", {"k2_environment": "prod", "confirm": "RESET-whatever"})
     assert rc != 0 and "k2_environment is prod" in out

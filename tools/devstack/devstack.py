@@ -5,7 +5,7 @@ No Docker: the Kafka runtime classpath and Apicurio's runnable distribution come
 (resolved with `mvn`, cached) and run on the machine's Java. Every process is started with a marker
 system property and a pid file, and is stopped by that pid only.
 
-Commands: up, down, status [--json], wipe [SERVICE], stop SERVICE, start SERVICE, run -- COMMAND...
+Commands: up, down, status [--json], drain [SECONDS], wipe [SERVICE], stop SERVICE, start SERVICE, run -- COMMAND...
 (`run` starts what is not running, runs COMMAND with K2_KAFKA_BOOTSTRAP_SERVERS and K2_SCHEMA_REGISTRY_URLS
 set to this stack, then stops only what it started).
 Environment: BROKERS (1 or 3), K2_KAFKA_PORT, K2_CONTROLLER_PORT, K2_REGISTRY1_PORT, K2_REGISTRY2_PORT,
@@ -237,6 +237,30 @@ def rss_kib(pid):
     return 0
 
 
+def fd_budget(pid):
+    """{open, limit, percent}: the process's open descriptors (/proc/<pid>/fd) against its own limit."""
+    try:
+        opened = len(os.listdir("/proc/%d/fd" % pid))
+        with open("/proc/%d/limits" % pid) as handle:
+            limit = next(int(line.split()[3]) for line in handle if line.startswith("Max open files"))
+    except (OSError, ValueError, StopIteration, IndexError):
+        return None
+    return {"open": opened, "limit": limit, "percent": round(100.0 * opened / limit, 1) if limit else None}
+
+
+def pending_deletes(node_name, topics=None):
+    """Partition directories the broker still holds for deleted topics (each keeps its files open): renamed
+    `-delete` ones and, given the topics in metadata, those of topics the metadata no longer has."""
+    try:
+        names = os.listdir(os.path.join(stack_dir(), "data", node_name))
+    except OSError:
+        return 0
+    live = set(topics or [])
+    return sum(1 for d in names if d.endswith("-delete") or (
+        topics is not None and "-" in d and d.rsplit("-", 1)[1].isdigit() and not d.startswith("__cluster_metadata")
+        and d.rsplit("-", 1)[0] not in live))
+
+
 def tail(path, lines=25):
     try:
         with open(path, "rb") as handle:
@@ -335,7 +359,7 @@ def _read(path):
 
 
 def kafka_metadata(host, port, wait=5.0):
-    """One Metadata v4 request over the wire: brokers, cluster id and controller, or an OSError."""
+    """One Metadata v4 request over the wire: brokers, cluster id, controller and topic names, or an OSError."""
     client = b"k2-devstack"
     request = struct.pack(">hhih", 3, 4, 7, len(client)) + client + struct.pack(">ib", -1, 0)
     with socket.create_connection((host, port), timeout=wait) as sock:
@@ -360,7 +384,22 @@ def kafka_metadata(host, port, wait=5.0):
     cluster_id = data[off:off + clen].decode() if clen >= 0 else None
     off += max(clen, 0)
     controller, = struct.unpack_from(">i", data, off)
-    return {"brokers": brokers, "cluster_id": cluster_id, "controller_id": controller}
+    off += 4
+    topics = []
+    count, = struct.unpack_from(">i", data, off)
+    off += 4
+    for _ in range(count):  # error code, name, is_internal, partitions [error, index, leader, replicas, isr]
+        nlen, = struct.unpack_from(">h", data, off + 2)
+        topics.append(data[off + 4:off + 4 + nlen].decode())
+        off += 4 + nlen + 1
+        parts, = struct.unpack_from(">i", data, off)
+        off += 4
+        for _ in range(parts):
+            off += 10
+            for _ in range(2):
+                items, = struct.unpack_from(">i", data, off)
+                off += 4 + 4 * max(items, 0)
+    return {"brokers": brokers, "cluster_id": cluster_id, "controller_id": controller, "topics": topics}
 
 
 def _recv(sock, size):
@@ -618,9 +657,12 @@ def describe(layout):
     items = []
     for name in services(layout):
         pid = our_pid(name)
-        items.append({"service": name, "port": service_port(layout, name), "pid": pid,
-                      "running": pid is not None, "rss_kib": rss_kib(pid) if pid else 0,
-                      "log": log_path(name)})
+        item = {"service": name, "port": service_port(layout, name), "pid": pid, "running": pid is not None,
+                "rss_kib": rss_kib(pid) if pid else 0, "log": log_path(name),
+                "files": fd_budget(pid) if pid else None}
+        if name in [n["name"] for n in layout["nodes"]]:
+            item["pending_deletes"] = pending_deletes(name)
+        items.append(item)
     return items
 
 
@@ -640,6 +682,10 @@ def cmd_status(as_json=False):
         return 0 if up else 3
     for item in items:
         state = "running pid %d, %d MiB" % (item["pid"], item["rss_kib"] // 1024) if item["running"] else "stopped"
+        if item["files"]:
+            state += ", %(open)d of %(limit)d open files (%(percent)s%%)" % item["files"]
+        if item.get("pending_deletes"):
+            state += ", %d deleted partitions not yet removed" % item["pending_deletes"]
         print("  %-10s 127.0.0.1:%-5d %s" % (item["service"], item["port"], state))
     print("  bootstrap_servers:    %s" % layout["bootstrap_servers"])
     if layout.get("sasl"):
@@ -651,14 +697,67 @@ def cmd_status(as_json=False):
     return 0 if up else 3
 
 
+def cmd_drain(wait=120.0):
+    """Wait until every Kafka node has removed the partitions it deleted (no `-delete` directories left), so the
+    next phase of a test or benchmark starts inside the file budget. Decided from the broker's data, not a sleep."""
+    layout = load_layout()
+    if not layout:
+        raise StackError("no dev stack set up in %s" % stack_dir())
+    deadline = time.time() + wait
+    while True:
+        topics = kafka_metadata("127.0.0.1", layout["nodes"][0]["port"])["topics"]
+        pending = dict((n["name"], pending_deletes(n["name"], topics)) for n in layout["nodes"])
+        if not any(pending.values()):
+            files = dict((n["name"], fd_budget(our_pid(n["name"])) if our_pid(n["name"]) else None)
+                         for n in layout["nodes"])
+            print("drained: no deleted partitions left; open files %s" % ", ".join(
+                "%s %s" % (k, "%(open)d/%(limit)d" % v if v else "stopped") for k, v in sorted(files.items())))
+            return 0
+        if time.time() > deadline:
+            raise StackError("after %ds the brokers still hold deleted partitions (%s); look at the broker log (%s)"
+                             % (wait, ", ".join("%s: %d" % kv for kv in sorted(pending.items())),
+                                log_path(layout["nodes"][0]["name"])))
+        time.sleep(0.5)
+
+
+def check_alive(layout):
+    """[] when every service runs and answers; else one explanation per dead or silent service, with its log."""
+    problems = []
+    for node in layout["nodes"]:
+        if our_pid(node["name"]) is None:
+            problems.append("%s is not running" % node["name"])
+            continue
+        try:
+            kafka_metadata("127.0.0.1", node["port"])
+        except (OSError, struct.error) as exc:
+            problems.append("%s runs but does not answer on 127.0.0.1:%d (%s)" % (node["name"], node["port"], exc))
+    for reg in layout["registries"]:
+        if our_pid(reg["name"]) is None:
+            problems.append("%s is not running" % reg["name"])
+            continue
+        try:
+            http("GET", registry_url(reg) + "/subjects")
+        except (OSError, ValueError) as exc:
+            problems.append("%s runs but does not answer %s (%s)" % (reg["name"], registry_url(reg), exc))
+    return ["%s. Last lines of %s:\n%s" % (p, log_path(p.split()[0]), tail(log_path(p.split()[0])))
+            for p in problems]
+
+
 def cmd_run(command):
-    """Run `command` with the stack up; stop afterwards exactly the services this call started."""
+    """Run `command` with the stack up; afterwards check that every service is still alive and answering (a
+    green run with a dead broker behind it is a failure), then stop exactly the services this call started."""
     started = cmd_up()
     layout = load_layout()
     env = dict(os.environ, K2_KAFKA_BOOTSTRAP_SERVERS=layout["bootstrap_servers"],
                K2_SCHEMA_REGISTRY_URLS=",".join(layout["schema_registry_urls"]))
     try:
-        return subprocess.call(command, env=env)
+        code = subprocess.call(command, env=env)
+        dead = check_alive(layout)
+        for problem in dead:
+            print("devstack: after the run, %s" % problem, file=sys.stderr)
+        if not dead:
+            print("devstack: every service is still running and answering after the run")
+        return code or (1 if dead else 0)
     finally:
         if started:
             for name in reversed(started):
@@ -693,6 +792,8 @@ def main(argv):
             cmd_down()
         elif command == "status":
             return cmd_status(as_json="--json" in rest)
+        elif command == "drain":
+            return cmd_drain(float(rest[0]) if rest else 120.0)
         elif command == "wipe" and len(rest) <= 1:
             if rest:
                 layout = load_layout()
@@ -709,7 +810,8 @@ def main(argv):
             service_port(layout, rest[0])
             (cmd_up if command == "start" else cmd_down)(rest[0])
         else:
-            raise StackError("usage: devstack.py up|down|status [--json]|wipe [SERVICE]|start SERVICE|stop SERVICE|"
+            raise StackError("usage: devstack.py up|down|status [--json]|drain [SECONDS]|wipe [SERVICE]|start SERVICE|"
+                             "stop SERVICE|"
                              "run -- COMMAND...")
     except StackError as exc:
         print("devstack: %s" % exc, file=sys.stderr)
