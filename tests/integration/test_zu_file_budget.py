@@ -3,44 +3,19 @@ three rounds of 300 topics x 10 partitions, back to back. The broker must stay u
 and its open descriptors (sampled from /proc every 50 ms) must stay below 70 % of its limit. Each phase
 drains before the next: `devstack.py drain` waits until the broker has removed the partitions it deleted."""
 import os
-import threading
+import sys
 import time
 
 import pytest
 from confluent_kafka.admin import NewTopic
 
-from conftest import devstack, service_pids
+from conftest import DEVSTACK, devstack, service_pids
+
+sys.path.insert(0, os.path.dirname(DEVSTACK))
+from devstack import FdWatch  # noqa: E402  pylint: disable=wrong-import-position
 
 pytestmark = pytest.mark.integration
 BUDGET = 0.70
-
-
-class FdWatch:
-    """Peak open descriptors of one process while a phase runs."""
-
-    def __init__(self, pid):
-        self.pid, self.peak, self.alive, self.running = pid, 0, True, False
-        with open("/proc/%d/limits" % pid) as handle:
-            self.limit = next(int(line.split()[3]) for line in handle if line.startswith("Max open files"))
-
-    def __enter__(self):
-        self.running = True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self):
-        while self.running:
-            try:
-                self.peak = max(self.peak, len(os.listdir("/proc/%d/fd" % self.pid)))
-            except OSError:
-                self.alive = False
-                return
-            time.sleep(0.05)
-
-    def __exit__(self, *exc):
-        self.running = False
-        self.thread.join()
 
 
 def wait_for(what, predicate, timeout=180):
@@ -85,8 +60,7 @@ def test_the_broker_survives_the_benchmark_churn_within_its_file_budget(admin, s
             churn(admin, topics, data_dir)
         assert watch.alive and service_pids()[broker] == pid, "%s: the broker died during %s" % (broker, label)
         peaks.append((label, watch.peak, watch.limit))
-        print("file budget: %s: peak %d open files of %d (%.1f%%)" % (label, watch.peak, watch.limit,
-                                                                       100.0 * watch.peak / watch.limit))
+        print("file budget: " + watch.line(label))
     assert all(peak < BUDGET * limit for dummy, peak, limit in peaks), peaks
     assert admin.list_topics(timeout=10).brokers, "the broker does not answer after the churn"
     assert not [n for n in admin.list_topics(timeout=10).topics if n.startswith("fb.%s." % unique)]
