@@ -176,8 +176,10 @@ class RegistryClient:
     # -- subjects and versions --------------------------------------------------------------------
 
     def subjects(self, prefix=None, deleted=False):
-        return self.request('GET', '/subjects', query={'subjectPrefix': prefix,
-                                                       'deleted': 'true' if deleted else None}) or []
+        """Subject names; the prefix is also applied here, since Apicurio's ccompat API ignores subjectPrefix."""
+        names = self.request('GET', '/subjects', query={'subjectPrefix': prefix,
+                                                        'deleted': 'true' if deleted else None}) or []
+        return [n for n in names if not prefix or n.startswith(prefix)]
 
     def versions(self, subject, deleted=False):
         """Version numbers of a subject ([] when it does not exist)."""

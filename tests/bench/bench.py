@@ -197,7 +197,13 @@ def delete_all(client, prefix=PREFIX):
             except KafkaException as exc:  # already gone: a delete still propagating
                 if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:
                     raise
-    if names:
+    if names:  # the controller has committed the deletes; wait until the broker's metadata has them too
+        deadline, gone = time.time() + 300, set(names)
+        while gone & set(client.list_topics(timeout=30).topics):
+            if time.time() > deadline:
+                sys.exit("300 s after deleting them, the broker still lists %d bench topics"
+                         % len(gone & set(client.list_topics(timeout=30).topics)))
+            time.sleep(0.2)
         drain()
 
 

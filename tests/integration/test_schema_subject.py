@@ -133,3 +133,14 @@ def test_both_registries_down_names_both_urls():
     result = run_module("schema_subject", schema_registry_urls=["http://127.0.0.1:9/a", "http://127.0.0.1:10/b"],
                         subject="x", schema=TRADE, schema_registry_timeout=2)
     assert result["failed"] and "http://127.0.0.1:9/a" in result["msg"] and "http://127.0.0.1:10/b" in result["msg"]
+
+
+def test_a_prefix_selects_only_its_subjects_even_where_the_registry_ignores_it(registry, registry_urls, subject):
+    """Apicurio's ccompat API answers GET /subjects?subjectPrefix=... with every subject; backups by prefix
+    (k2_backup_subject_prefix) must still hold only the prefix's subjects."""
+    registry("schema_subject", subject=subject, schema=TRADE)
+    registry("schema_subject", subject=subject + "-other", schema=TRADE)  # shares no prefix with `subject + "x"`
+    info = registry("schema_subject_info", prefix=subject + "-o", include_schema=False)
+    assert [s["subject"] for s in info["subjects"]] == [subject + "-other"]
+    for permanent in ("false", "true"):
+        httpx.delete("%s/subjects/%s-other?permanent=%s" % (registry_urls[-1], subject, permanent), timeout=10)
