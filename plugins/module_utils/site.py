@@ -9,7 +9,7 @@ __metaclass__ = type
 import copy
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import validate
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import load_yaml_text, validate
 
 CONTROLS = ('systemd', 'docker_compose', 'command')
 ACTIONS = ('start', 'stop', 'restart', 'wipe')
@@ -25,11 +25,13 @@ def _count(value, name):
     return number
 
 
-def site_defaults(data, replication_factor=0, min_insync_replicas=0, apply_min_insync_replicas=True):
-    """topics.yaml data with the site's replication factor and min.insync.replicas in `defaults` (a production
-    inventory runs 3 and 2 where the file says 1 and 1). Without apply_min_insync_replicas, topics get no
-    min.insync.replicas config, as with the platform's own init script."""
-    out = copy.deepcopy(data)
+def site_defaults(data, replication_factor=0, min_insync_replicas=0, apply_min_insync_replicas=True,
+                  source='topics.yaml'):
+    """topics.yaml (text, or already loaded) with the site's replication factor and min.insync.replicas in
+    `defaults` (a production inventory runs 3 and 2 where the file says 1 and 1). Without
+    apply_min_insync_replicas, topics get no min.insync.replicas config, as with the platform's own init script.
+    Text that is not YAML is refused with `source`, the line and the column."""
+    out = load_yaml_text(data, source) if isinstance(data, str) else copy.deepcopy(data)
     defaults = out.setdefault('defaults', {}) if isinstance(out, dict) else {}
     rf = _count(replication_factor, 'k2_topics_replication_factor')
     isr = _count(min_insync_replicas, 'k2_topics_min_insync_replicas')

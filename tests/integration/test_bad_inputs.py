@@ -101,7 +101,9 @@ def case_invalid_config_value(w):
 
 def case_malformed_topics_yaml(w):
     rc, out, dummy = bad_topics_yaml(w, VALID_YAML.replace("  equities:\n", "  equities:\n\t", 1))
-    return {"failed": rc != 0, "msg": out}, "line 5"
+    line = VALID_YAML.splitlines().index("  equities:") + 2  # the tab starts the next line
+    return {"failed": rc != 0, "msg": out}, "%s is not valid YAML at line %d, column 1" % (w["tmp"] / "topics.yaml",
+                                                                                          line)
 
 
 def case_topics_yaml_schema_error(w):
@@ -115,7 +117,7 @@ def case_topics_yaml_schema_error(w):
 def case_invalid_avro(w):
     bad = dict(w["schema"], fields=w["schema"]["fields"] + [{"name": "x", "type": "strin"}])
     result = run_module("schema_subject", subject=w["subject"], schema=bad, **w["conn"])
-    return result, "not a valid Avro schema: UnknownType: com.k2.marketdata.strin"
+    return result, "not a valid Avro schema: UnknownType: com.k2.market_data.strin"
 
 
 def case_incompatible_schema(w):
@@ -151,7 +153,7 @@ def case_restore_conflicting_partitions(w):
 
 
 def case_full_reset_without_confirm(w):
-    rc, out, dummy = run_playbook("full_reset.yml")
+    rc, out, dummy = run_playbook("full_reset.yml", {"k2_max_deletes": 100000})
     return {"failed": rc != 0, "msg": out}, "without confirmation: rerun with -e confirm=RESET-"
 
 

@@ -166,3 +166,19 @@ def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
                                                "k2_schema_registry_urls"):
                 unread.append("%s: %s" % (inventory, var))
     assert unread == []
+
+
+def test_no_playbook_hides_an_inventory_variable_behind_a_play_var():
+    """Play vars outrank inventory group_vars: a playbook that sets `k2_reset_method: delete` in `vars` silently
+    ignores the inventory's `k2_reset_method: wipe` (it did, until a dev-stack reset kept its subjects)."""
+    inventory_vars = set()
+    for base, dummy, files in os.walk(os.path.join(REPO, "inventories")):
+        for name in files:
+            if name.endswith(".yml"):
+                inventory_vars |= set(re.findall(r"\b(k2_[a-z_]+):", open(os.path.join(base, name)).read()))
+    shadowed = []
+    for name in sorted(os.listdir(os.path.join(REPO, "playbooks"))):
+        if name.endswith(".yml"):
+            for play in load("playbooks", name):
+                shadowed += ["%s: %s" % (name, var) for var in (play.get("vars") or {}) if var in inventory_vars]
+    assert shadowed == []
