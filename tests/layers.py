@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items):
         if not marks:
             problems.append("%s: no layer marker (pytestmark = pytest.mark.%s)" % (item.nodeid, wanted or "unit"))
         elif wanted and marks != {wanted}:
-            problems.append("%s: marked %s, but its folder is the %s layer" % (item.nodeid, ", ".join(sorted(marks)),
-                                                                              wanted))
+            problems.append("%s: marked %s, but its folder is the %s layer"
+                            % (item.nodeid, ", ".join(sorted(marks)), wanted))
     if problems:
         raise pytest.UsageError("tests outside a layer would be left out of make test:\n  " + "\n  ".join(problems))

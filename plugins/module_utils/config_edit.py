@@ -107,7 +107,8 @@ def _insert_exchange(text, data, asset_class, exchange, entry):
     col = exchanges.lc.key(keys[0])[1]
     last = exchanges.lc.key(keys[-1])[0]
     end = last + 1  # the end of the last active exchange's block
-    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > col)             and not lines[end].lstrip().startswith('#'):
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > col) and \
+            not lines[end].lstrip().startswith('#'):
         end += 1
     while end > last + 1 and not lines[end - 1].strip():
         end -= 1

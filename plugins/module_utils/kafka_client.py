@@ -436,8 +436,7 @@ class KafkaRecords:
                     raise K2Error('reading %s[%d]@%d failed: %s' % (topic, partition, offset, msg.error().str()))
                 if msg.offset() == offset:
                     return msg.key(), msg.value()
-            raise K2Error('reading %s[%d]@%d: nothing within request_timeout=%ss' % (topic, partition, offset,
-                                                                                  int(self.timeout)))
+            raise K2Error('reading %s[%d]@%d: nothing within request_timeout=%ss'
+                          % (topic, partition, offset, int(self.timeout)))
         finally:
             consumer.close()
-

@@ -16,7 +16,7 @@ description:
     the Confluent wire format (magic byte 0, the schema id, the Avro body), produces it, reads it back at its
     partition and offset, decodes it with the schema its id names, and compares it field by field.
   - Reading assigns the partition and commits nothing, so no consumer group is left behind.
-  - The records stay in the topics (retention removes them); string fields carry O(token) so consumers can
+  - The records stay in the topics (retention removes them); string fields carry O(marker) so consumers can
     recognise them. It reports changed, since it writes records.
 author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
@@ -44,7 +44,7 @@ options:
   exchange:
     description: The exchange whose topics are tested.
     type: str
-  token:
+  marker:
     description: Text written into every string field.
     type: str
     default: k2-smoke-test
@@ -105,7 +105,7 @@ def main():
         topics_config=dict(type='dict'),
         asset_class=dict(type='str'),
         exchange=dict(type='str'),
-        token=dict(type='str', default='k2-smoke-test'),
+        marker=dict(type='str', default='k2-smoke-test'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_one_of=[('targets', 'topics_config')],
@@ -115,7 +115,7 @@ def main():
     params = module.params
     try:
         items = params['targets'] or targets(params['topics_config'], params['asset_class'], params['exchange'])
-        results = run(KafkaRecords(params), RegistryClient(params), items, params['token'], module.check_mode)
+        results = run(KafkaRecords(params), RegistryClient(params), items, params['marker'], module.check_mode)
     except K2Error as exc:
         fail_module(module, exc, changed=not module.check_mode)
     ok = None if module.check_mode else all(r['ok'] for r in results)

@@ -289,8 +289,8 @@ def main():
             by_hand = timed(lambda: manual_add_exchange(client, "bench%d" % os.getpid()))[0]
             delete_all(client, "market.equities.")
         figures.append(("(e) add_exchange.yml %.1fs (its no-op rerun %.1fs) vs the same procedure by hand in one process "
-                        "%.2fs" % (first, rerun, by_hand), first / by_hand, "reported: ansible-playbook start-up "
-                                                                             "dominates"))
+                        "%.2fs" % (first, rerun, by_hand), first / by_hand,
+                        "reported: ansible-playbook start-up dominates"))
 
         # (c) create 300 topics x 10 partitions: one task vs one bare create_topics batch
         many = [{"name": "%screate.a%03d" % (PREFIX, i), "partitions": 10, "replication_factor": 1, "config": {}}

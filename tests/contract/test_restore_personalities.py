@@ -4,7 +4,6 @@ re-registered v1, and a restore with a conflicting subject, without and with rep
 from the fake's own state, never from the restore's output or its planning code."""
 import hashlib
 import json
-import os
 
 import pytest
 

@@ -102,8 +102,8 @@ def case_invalid_config_value(w):
 def case_malformed_topics_yaml(w):
     rc, out, dummy = bad_topics_yaml(w, VALID_YAML.replace("  equities:\n", "  equities:\n\t", 1))
     line = VALID_YAML.splitlines().index("  equities:") + 2  # the tab starts the next line
-    return {"failed": rc != 0, "msg": out}, "%s is not valid YAML at line %d, column 1" % (w["tmp"] / "topics.yaml",
-                                                                                          line)
+    needle = "%s is not valid YAML at line %d, column 1" % (w["tmp"] / "topics.yaml", line)
+    return {"failed": rc != 0, "msg": out}, needle
 
 
 def case_topics_yaml_schema_error(w):

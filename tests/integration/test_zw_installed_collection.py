@@ -113,8 +113,9 @@ def test_installed_playbooks_from_a_site_directory(installed, site, admin, regis
                                                          "partitions": 3, "update_config": True})
     assert rc == 0, out[-3000:]
     meta = admin.list_topics(timeout=10).topics
-    assert [len(meta["market.crypto.%s.%s" % (dt, exchange)].partitions) for dt in ("trades", "quotes",
-                                                                                     "reference_data")] == [3, 3, 1]
+    counts = [len(meta["market.crypto.%s.%s" % (dt, exchange)].partitions)
+              for dt in ("trades", "quotes", "reference_data")]
+    assert counts == [3, 3, 1]
     written = yaml.safe_load((site / "config" / "kafka" / "topics.yaml").read_text())
     assert written["asset_classes"]["crypto"]["exchanges"][exchange]["partitions"] == 3
 
@@ -151,7 +152,7 @@ def test_installed_recover_broker_restarts_only_the_broker_that_is_down(installe
     others = [s for s in before if s != broker]
     assert [after[s] for s in others] == [before[s] for s in others]
     meta = admin.list_topics(timeout=10)
-    assert [b for b in meta.brokers] == [stack["nodes"][0]["id"]]
+    assert list(meta.brokers) == [stack["nodes"][0]["id"]]
     assert not [p for t in meta.topics.values() for p in t.partitions.values() if len(p.isrs) < len(p.replicas)]
 
     rc, out = play(installed, site, "recover_broker")  # nothing down: nothing restarted
