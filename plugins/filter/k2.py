@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, site
@@ -29,6 +31,28 @@ def k2_topics(data, asset_class=None, exchange=None, data_type=None):
 
 def k2_subjects(data, asset_class=None, data_type=None):
     return subject_specs(data, asset_class=asset_class or None, data_type=data_type or None)
+
+
+def k2_subject_entries(data, schemas_dir, asset_class=None, data_type=None):
+    """schema_subject's `subjects` for a site: each subject with its .avsc text read here, on the controller."""
+    texts, out = {}, []
+    for spec in subject_specs(data, asset_class=asset_class or None, data_type=data_type or None):
+        name = spec['schema_name']
+        if name not in texts:
+            path = os.path.join(schemas_dir, name + '.avsc')
+            try:
+                with open(path) as handle:
+                    texts[name] = handle.read()
+            except (IOError, OSError) as exc:
+                raise K2Error('subject %s needs the schema file %s, which cannot be read (%s). Put %s.avsc in '
+                              'the schemas folder, or point k2_schemas_dir (the site role: k2_platform_dir/src/'
+                              'k2/schemas) at the folder that has it' % (spec['subject'], path,
+                                                                         exc.strerror or exc, name))
+        entry = {'subject': spec['subject'], 'schema': texts[name]}
+        if spec.get('compatibility'):
+            entry['compatibility'] = spec['compatibility']
+        out.append(entry)
+    return out
 
 
 def k2_topic_lines(topics):
@@ -70,11 +94,6 @@ def k2_partition_table(topics):
     return lines
 
 
-def k2_offsets(partitions):
-    """kafka_consumer_group offsets from kafka_consumer_group_info partitions (committed_offset -> offset)."""
-    return [{'topic': p['topic'], 'partition': p['partition'], 'offset': p['committed_offset']} for p in partitions]
-
-
 def k2_service_control(host_vars, host, action):
     """How to act on one service host: hostvars[host] | k2_service_control(host, 'restart')."""
     return site.service_commands(dict((k, host_vars[k]) for k in host_vars if str(k).startswith('k2_')), host, action)
@@ -100,10 +119,10 @@ class FilterModule(object):
         return dict((name, _wrap(name, fn)) for name, fn in (
             ('k2_topics', k2_topics),
             ('k2_subjects', k2_subjects),
+            ('k2_subject_entries', k2_subject_entries),
             ('k2_topic_lines', k2_topic_lines),
             ('k2_topics_named', k2_topics_named),
             ('k2_lag_lines', k2_lag_lines),
-            ('k2_offsets', k2_offsets),
             ('k2_partition_table', k2_partition_table),
             ('k2_exchange_plan', config_edit.exchange_plan),
             ('k2_raise_plan', config_edit.raise_plan),
@@ -115,5 +134,6 @@ class FilterModule(object):
             ('k2_restore_topics', backup.restore_topics),
             ('k2_restore_subjects', backup.restore_subjects),
             ('k2_id_map', backup.id_map),
+            ('k2_restore_offsets', backup.restore_offsets),
             ('k2_backup_differences', backup.backup_differences),
         ))

@@ -6,6 +6,8 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
+
 
 def manifest_problems(files, stats):
     """What is wrong with a backup: `files` is the manifest's {path: sha256}, `stats` the registered results of
@@ -58,13 +60,23 @@ def restore_versions(subjects):
     return out
 
 
-def id_map(registrations):
-    """{old id: new id} from the registered results of restore_versions (registry without IMPORT)."""
+def restore_offsets(groups, pattern=None):
+    """kafka_consumer_group's `groups` from a backup's consumer_offsets.json: the groups whose id matches
+    `pattern` (re.match) and that have committed offsets, each partition's committed_offset as its offset."""
+    regex = compile_pattern(pattern, 'k2_restore_offsets_group_pattern')
+    return [{'group': g['group_id'],
+             'offsets': [{'topic': p['topic'], 'partition': p['partition'], 'offset': p['committed_offset']}
+                         for p in g['partitions']]}
+            for g in groups if g.get('partitions') and (regex is None or regex.match(g['group_id']))]
+
+
+def id_map(results, backup_ids):
+    """{old id: new id}: schema_subject's batch results against the plan's `backup_ids` (one per entry, the
+    backup's id for a registration with a new id, else None)."""
     out = {}
-    for item in registrations:
-        old, new = item[item.get('ansible_loop_var') or 'item']['id'], item.get('id')
-        if old != new:
-            out[str(old)] = new
+    for result, old in zip(results, backup_ids):
+        if old is not None and result.get('id') is not None and old != result['id']:
+            out[str(old)] = result['id']
     return out
 
 
@@ -163,7 +175,44 @@ def restore_subjects(backup_subjects, live_subjects, import_ok, replace=False):
             out['imports'].extend(saved)
         elif path in ('register', 'replace'):
             out['registers'].extend(saved if path == 'register' else restore_versions([subject]))
+    _batch(out, backup_subjects)
     return out
+
+
+def _batch(plan, backup_subjects):
+    """The plan as one schema_subject `subjects` list, each subject's steps in order (delete, IMPORT mode,
+    versions with ids, READWRITE, versions with new ids, level), and `backup_ids` beside it for id_map."""
+    entries, ids = [], []
+    conflicting = set(c['subject'] for c in plan['subjects'] if c['path'] == 'conflict')
+
+    def add(entry, old_id=None):
+        entries.append(entry)
+        ids.append(old_id)
+
+    def version(item, with_ids):
+        entry = {'subject': item['subject'], 'schema': item['schema'], 'schema_type': item['schema_type']}
+        if item['references']:
+            entry['references'] = item['references']
+        if with_ids:
+            entry.update(id=item['id'], version=item['version'])
+        return entry
+
+    for subject in sorted(backup_subjects, key=lambda s: s['subject']):
+        name = subject['subject']
+        if name in conflicting:
+            continue
+        if name in plan['deletes']:
+            add({'subject': name, 'state': 'absent', 'permanent': True})
+        if name in plan['import_subjects']:
+            add({'subject': name, 'mode': 'IMPORT'})
+            for item in (i for i in plan['imports'] if i['subject'] == name):
+                add(version(item, True))
+            add({'subject': name, 'mode': 'READWRITE'})
+        for item in (i for i in plan['registers'] if i['subject'] == name):
+            add(version(item, False), item['id'])
+        if subject.get('compatibility'):
+            add({'subject': name, 'compatibility': subject['compatibility']})
+    plan['entries'], plan['backup_ids'] = entries, ids
 
 
 def _versions(versions):

@@ -47,32 +47,59 @@ def group_info(admin, names=None, pattern=None):
     return {'groups': groups}
 
 
-def set_group_offsets(admin, group, offsets, check_mode=False):
-    """Commit `offsets` ([{topic, partition, offset}]) for a group with no active members; only what differs.
-    A group with members is left alone and reported as skipped: its consumers own their offsets."""
+def _wanted(offsets, where):
     wanted = {}
-    for index, item in enumerate(offsets):
+    for index, item in enumerate(offsets or []):
         try:
             key, value = (str(item['topic']), int(item['partition'])), int(item['offset'])
         except (KeyError, TypeError, ValueError):
-            raise K2Error('offsets[%d]: expected {topic, partition, offset} with integers, got %r' % (index, item))
+            raise K2Error('%soffsets[%d]: expected {topic, partition, offset} with integers, got %r'
+                          % (where, index, item))
         if value < 0:
-            raise K2Error('offsets[%d]: offset must be 0 or more, got %d' % (index, value))
+            raise K2Error('%soffsets[%d]: offset must be 0 or more, got %d' % (where, index, value))
         wanted[key] = value
-    described = admin.describe_groups([group]).get(group, {'state': 'UNKNOWN', 'members': []})
-    current = admin.group_offsets([group]).get(group, {})
-    before = dict(('%s-%d' % key, current[key]) for key in sorted(wanted) if key in current)
-    result = {'group': group, 'state': described['state'], 'changed': False, 'skipped': False, 'before': before,
-              'after': dict(before)}
-    if described['members']:
-        result.update(skipped=True, msg='group %s has %d active member(s); offsets are left to them'
-                      % (group, len(described['members'])))
-        return result
-    changes = dict((key, value) for key, value in wanted.items() if current.get(key) != value)
-    result['after'].update(('%s-%d' % key, value) for key, value in changes.items())
-    result['changed'] = bool(changes)
+    return wanted
+
+
+def set_groups_offsets(admin, requests, check_mode=False):
+    """Commit offsets for many groups ([{group, offsets: [{topic, partition, offset}]}]) with one describe, one
+    offsets read and one commit. Only what differs is committed. A group with active members is left alone and
+    reported as skipped (its consumers own their offsets). Every entry is checked before anything is read."""
+    wanted = {}
+    for index, request in enumerate(requests):
+        where = 'groups[%d].' % index if len(requests) > 1 else ''
+        if not request.get('group'):
+            raise K2Error('%sgroup: expected a consumer group id, got %r' % (where, request.get('group')))
+        wanted.setdefault(request['group'], {}).update(_wanted(request.get('offsets'), where))
+    names = list(wanted)
+    described = admin.describe_groups(names) if names else {}
+    current = admin.group_offsets(names) if names else {}
+    results, changes = [], {}
+    for group in names:
+        state = described.get(group, {'state': 'UNKNOWN', 'members': []})
+        have = current.get(group, {})
+        before = dict(('%s-%d' % key, have[key]) for key in sorted(wanted[group]) if key in have)
+        result = {'group': group, 'state': state['state'], 'changed': False, 'skipped': False, 'before': before,
+                  'after': dict(before)}
+        results.append(result)
+        if state['members']:
+            result.update(skipped=True, msg='group %s has %d active member(s); offsets are left to them'
+                          % (group, len(state['members'])))
+            continue
+        change = dict((key, value) for key, value in wanted[group].items() if have.get(key) != value)
+        result['after'].update(('%s-%d' % key, value) for key, value in change.items())
+        result['changed'] = bool(change)
+        if change:
+            changes[group] = change
     if changes and not check_mode:
-        errors = dict((g, e) for g, e in admin.alter_group_offsets({group: changes}).items() if e)
+        errors = dict((g, e) for g, e in admin.alter_group_offsets(changes).items() if e)
         if errors:
-            raise K2Error('could not set the offsets of group %s: %s' % (group, errors[group]), before=before)
-    return result
+            raise K2Error('could not set the offsets of %s' % '; '.join('group %s: %s' % kv for kv in
+                                                                       sorted(errors.items())),
+                          groups=results)
+    return results
+
+
+def set_group_offsets(admin, group, offsets, check_mode=False):
+    """One group's offsets (set_groups_offsets for one group)."""
+    return set_groups_offsets(admin, [{'group': group, 'offsets': offsets}], check_mode)[0]

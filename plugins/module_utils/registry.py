@@ -13,6 +13,7 @@ __metaclass__ = type
 import base64
 import json
 import ssl
+import threading
 
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves import http_client
@@ -139,6 +140,15 @@ class RegistryClient:
             token = '%s:%s' % (params['schema_registry_username'], params.get('schema_registry_password') or '')
             self.headers['Authorization'] = 'Basic ' + base64.b64encode(token.encode('utf-8')).decode('ascii')
 
+    def clone(self):
+        """A client with the same settings and its own connections (one per worker thread)."""
+        own = isinstance(self.transport, HttpTransport)
+        return RegistryClient(self.params, None if own else self.transport)
+
+    def close(self):
+        if isinstance(self.transport, HttpTransport):
+            self.transport.close()
+
     # -- transport --------------------------------------------------------------------------------
 
     def request(self, method, path, body=None, query=None):
@@ -189,6 +199,22 @@ class RegistryClient:
     def version(self, subject, version='latest', deleted=False):
         return self._maybe('GET', '/subjects/%s/versions/%s' % (_q(subject), version), (40401, 40402, 40404),
                            query={'deleted': 'true' if deleted else None})
+
+    def all_schemas(self, prefix=None, deleted=False):
+        """{subject: {version: entry}} from one GET /schemas (every version of every subject), or None where the
+        registry does not serve it (Apicurio's ccompat API answers 404)."""
+        try:
+            listing = self.request('GET', '/schemas', query={'subjectPrefix': prefix, 'latestOnly': 'false',
+                                                             'deleted': 'true' if deleted else None})
+        except RegistryError:
+            return None
+        if not isinstance(listing, list):
+            return None
+        out = {}
+        for entry in listing:
+            if isinstance(entry, dict) and entry.get('subject') and (not prefix or entry['subject'].startswith(prefix)):
+                out.setdefault(entry['subject'], {})[entry.get('version')] = entry
+        return out
 
     def lookup(self, subject, payload, normalize=False):
         """The registered version matching payload ({schema, schemaType, references}), or None."""
@@ -312,6 +338,52 @@ def instances(params):
         finally:
             client.transport.close()
     return out
+
+
+def parallel_map(client, work, items, workers=4):
+    """[work(thread_client, item) for item in items], in order, over `workers` threads.
+
+    Each thread gets its own clone of `client`, so each keeps its own kept-alive connections. An exception in
+    one item is raised again here after every thread has finished. One worker runs everything on `client`.
+    """
+    items = list(items)
+    workers = max(1, min(int(workers or 1), len(items)))
+    if workers == 1:
+        return [work(client, item) for item in items]
+    results = [None] * len(items)
+    lock = threading.Lock()
+    queue = list(enumerate(items))
+    queue.reverse()
+
+    def run():
+        own = client.clone()
+        try:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    index, item = queue.pop()
+                try:
+                    results[index] = work(own, item)
+                except Exception as exc:  # pylint: disable=broad-except  # re-raised in the calling thread
+                    results[index] = _Raised(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run) for dummy in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        if isinstance(result, _Raised):
+            raise result.exc
+    return results
+
+
+class _Raised:
+    def __init__(self, exc):
+        self.exc = exc
 
 
 def _q(subject):

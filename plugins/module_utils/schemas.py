@@ -15,7 +15,8 @@ from ansible.module_utils.six import string_types
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import INCOMPATIBLE, RegistryError
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import INCOMPATIBLE, RegistryError, parallel_map
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import COMPATIBILITY_LEVELS
 
 try:
     import fastavro
@@ -26,6 +27,23 @@ except ImportError:
 
 SCHEMA_TYPES = ['AVRO', 'JSON', 'PROTOBUF']
 MODES = ['READWRITE', 'READONLY', 'IMPORT']
+
+
+def subject_options(batch=False):
+    """schema_subject's options for one subject: the single form's top level, or one entry of `subjects`."""
+    return dict(
+        subject=dict(type='str', required=batch),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        schema=dict(type='raw'),
+        schema_type=dict(type='str', default='AVRO', choices=SCHEMA_TYPES),
+        references=dict(type='list', elements='dict'),
+        normalize=dict(type='bool', default=False),
+        compatibility=dict(type='str', choices=COMPATIBILITY_LEVELS),
+        mode=dict(type='str', choices=MODES),
+        id=dict(type='int'),
+        version=dict(type='int'),
+        permanent=dict(type='bool', default=False),
+    )
 
 
 def require_fastavro(module, params):
@@ -98,7 +116,9 @@ class SubjectManager:
         self.client = client
         self.check_mode = check_mode
 
-    def ensure(self, p):
+    def ensure(self, p, test_compatibility=True):
+        """The subject's (or the global) desired state; `test_compatibility=False` skips the registry's
+        compatibility test (a batch's preflight, for a subject's second and later schemas)."""
         subject = p.get('subject')
         if not subject:
             return self._ensure_global(p)
@@ -114,7 +134,10 @@ class SubjectManager:
         deferred = p.get('compatibility') and self._set_compatibility(result, p['compatibility'], subject,
                                                                       exists=latest is not None)
         if text is not None:
-            self._ensure_schema(result, subject, text, schema_type, p, latest)
+            # in check mode a level change is not made, so a test now would be at the wrong level: it runs at apply
+            level_pending = self.check_mode and 'compatibility' in result['actions']
+            self._ensure_schema(result, subject, text, schema_type, p, latest,
+                                test_compatibility and not level_pending)
         if deferred:
             self._set_compatibility(result, p['compatibility'], subject, exists=True)
         result['compatibility'] = p.get('compatibility') or self.client.compatibility(subject)
@@ -122,11 +145,14 @@ class SubjectManager:
         result['after'] = _pretty(after, schema_type)
         return result
 
-    def _ensure_schema(self, result, subject, text, schema_type, p, latest):
+    def _ensure_schema(self, result, subject, text, schema_type, p, latest, test_compatibility=True):
         body = payload(text, schema_type, p.get('references'), p.get('id'), p.get('version'))
-        found = self.client.lookup(subject, payload(text, schema_type, p.get('references')), p.get('normalize'))
-        if found is None and latest is not None and same_schema(latest['schema'], text, schema_type):
-            found = latest  # registries that compare schema text literally
+        found = None
+        if latest is not None and same_schema(latest['schema'], text, schema_type) and \
+                (latest.get('references') or []) == (p.get('references') or []):
+            found = latest  # the common no-op: the latest version is this schema, no lookup needed
+        elif latest is not None:
+            found = self.client.lookup(subject, payload(text, schema_type, p.get('references')), p.get('normalize'))
         if found is not None:
             if p.get('id') is not None and found.get('id') != p['id']:
                 raise K2Error('subject %s already has this schema with id %s, not the requested id %s; ids cannot '
@@ -135,7 +161,7 @@ class SubjectManager:
             return
         if p.get('id') is not None or p.get('version') is not None:
             self._require_import_mode(subject)
-        elif latest is not None:
+        elif latest is not None and test_compatibility:
             compatible, reasons = self.client.test_compatibility(subject, body)
             if not compatible:
                 raise self._incompatible(subject, reasons)
@@ -227,20 +253,141 @@ class SubjectManager:
         return result
 
 
-def subject_info(client, prefix=None, pattern=None, deleted=False, include_schema=True):
+BATCH_NOTE = ('each subject is checked against the registry before anything is applied, up to its first change; '
+              'its later entries (a restore\'s versions after a delete or a registration) are checked as they are '
+              'applied, in order')
+
+
+def validate_entries(entries):
+    """Parse every entry's schema locally; one K2Error naming every bad entry, before any request."""
+    problems = []
+    for index, entry in enumerate(entries):
+        if not entry.get('subject'):
+            problems.append('subjects[%d]: no subject; every entry names its subject (global settings take the '
+                            'single form: compatibility/mode without subject)' % index)
+        elif entry.get('state', 'present') == 'present' and entry.get('schema') is not None:
+            try:
+                prepare_schema(entry['schema'], entry.get('schema_type') or 'AVRO')
+            except K2Error as exc:
+                problems.append('subjects[%d] (%s): %s' % (index, entry['subject'], exc.msg))
+    if problems:
+        raise K2Error('%d of %d subject entries are invalid, nothing was changed: %s'
+                      % (len(problems), len(entries), '; '.join(problems)), problems=problems)
+
+
+def _attempt(manager, entry, test_compatibility=True):
+    try:
+        return manager.ensure(entry, test_compatibility)
+    except K2Error as exc:
+        failed = {'subject': entry['subject'], 'changed': False, 'actions': [], 'error': exc.msg}
+        if exc.details.get('reasons') is not None:
+            failed['reasons'] = exc.details['reasons']
+        return failed
+
+
+def _run_group(manager, group, preflight):
+    """One subject's entries in order; after an error the rest of that subject's entries are skipped."""
+    out, stale, failed = [], False, False
+    for index, entry in group:
+        if failed:
+            out.append((index, {'subject': entry['subject'], 'changed': False, 'actions': [],
+                                'skipped': 'an earlier entry for this subject failed'}))
+            continue
+        # a preflight reads the registry as it is: once an earlier entry would change the subject (a delete, a
+        # registration), a test against it would be against the wrong state, so the test waits for the apply
+        result = _attempt(manager, entry, test_compatibility=not (preflight and stale))
+        if preflight and stale and 'error' in result:
+            # judged against the state before the earlier steps (e.g. an id check before the delete that frees
+            # it): not a refusal, the apply decides
+            result = {'subject': entry['subject'], 'changed': True, 'actions': ['deferred'],
+                      'deferred': 'decided when applied, after this subject\'s earlier entries: %s' % result['error']}
+        stale = stale or entry.get('schema') is not None or result['changed']
+        failed = 'error' in result
+        out.append((index, result))
+    return out
+
+
+def ensure_subjects(client, entries, check_mode=False, workers=4):
+    """Many subjects in one task: validate all, preflight all (reads and compatibility tests, in parallel),
+    refuse the whole batch when any subject is refused, then apply the subjects that change.
+
+    Entries for the same subject run in their given order (a restore's mode, versions, mode); different subjects
+    run in parallel over `workers` connections. Returns (results in entry order, refused, failed).
+    """
+    validate_entries(entries)
+    groups = {}
+    for index, entry in enumerate(entries):
+        groups.setdefault(entry['subject'], []).append((index, entry))
+    groups = list(groups.values())
+
+    def preflight(thread_client, group):
+        return _run_group(SubjectManager(thread_client, check_mode=True), group, preflight=True)
+
+    def apply(thread_client, group):
+        return _run_group(SubjectManager(thread_client, check_mode=False), group, preflight=False)
+
+    planned = parallel_map(client, preflight, groups, workers)
+    results = [None] * len(entries)
+    for group in planned:
+        for index, result in group:
+            results[index] = result
+    refused = [r for r in results if 'error' in r]
+    if check_mode or refused:
+        return results, refused, []
+    changing = [group for group, done in zip(groups, planned) if any(r['changed'] for dummy, r in done)]
+    for group in parallel_map(client, apply, changing, workers):
+        for index, result in group:
+            results[index] = result
+    return results, [], [r for r in results if 'error' in r]
+
+
+def batch_result(client, entries, check_mode=False, diff=False, workers=4):
+    """schema_subject's result for `subjects`: (result, failure message or None)."""
+    results, refused, failed = ensure_subjects(client, entries, check_mode, workers)
+    diffs = []
+    for item in results:
+        before, after = item.pop('before', None), item.pop('after', None)
+        if diff and item['changed']:
+            diffs.append({'before_header': item['subject'], 'before': before or '',
+                          'after_header': item['subject'], 'after': after or ''})
+    result = {'changed': any(r['changed'] for r in results) and not refused, 'subjects': results,
+              'refused': refused}
+    if diffs:
+        result['diff'] = diffs
+    failure = None
+    if refused:
+        failure = ('%d of %d subject entries refused, nothing was changed (%s): %s'
+                   % (len(refused), len(entries), BATCH_NOTE,
+                      '; '.join('%s: %s' % (r['subject'], r['error']) for r in refused)))
+    elif failed:
+        failure = ('%d of %d subject entries failed while being applied; the other subjects were applied: %s'
+                   % (len(failed), len(entries), '; '.join('%s: %s' % (r['subject'], r['error']) for r in failed)))
+    return result, failure
+
+
+def subject_info(client, prefix=None, pattern=None, deleted=False, include_schema=True, workers=4):
+    """Every subject with all its versions and its level, read in parallel over `workers` connections.
+
+    Where the registry serves GET /schemas, one request brings every version's schema and each subject costs
+    two more (its version list and its level); elsewhere each version is one more request.
+    """
     regex = compile_pattern(pattern)
-    subjects = [s for s in client.subjects(prefix, deleted) if regex is None or regex.search(s)]
-    out = []
-    for subject in sorted(subjects):
+    subjects = sorted(s for s in client.subjects(prefix, deleted) if regex is None or regex.search(s))
+    listing = (client.all_schemas(prefix, deleted) or {}) if subjects else {}
+
+    def read(thread_client, subject):
+        known = listing.get(subject, {})
         versions = []
-        for number in client.versions(subject, deleted):
-            entry = client.version(subject, number, deleted) or {}
+        for number in thread_client.versions(subject, deleted):
+            entry = known.get(number) or thread_client.version(subject, number, deleted) or {}
             item = {'version': entry.get('version', number), 'id': entry.get('id'),
                     'schema_type': entry.get('schemaType') or 'AVRO', 'references': entry.get('references') or []}
             if include_schema:
                 item['schema'] = entry.get('schema')
             versions.append(item)
-        out.append({'subject': subject, 'versions': versions, 'compatibility': client.compatibility(subject),
-                    'latest_version': versions[-1]['version'] if versions else None,
-                    'latest_id': versions[-1]['id'] if versions else None})
+        return {'subject': subject, 'versions': versions, 'compatibility': thread_client.compatibility(subject),
+                'latest_version': versions[-1]['version'] if versions else None,
+                'latest_id': versions[-1]['id'] if versions else None}
+
+    out = parallel_map(client, read, subjects, workers)
     return {'subjects': out, 'global_compatibility': client.compatibility(), 'mode': client.mode()}

@@ -27,14 +27,28 @@ attributes:
     description: Committed offsets per partition before and after.
 options:
   group:
-    description: Consumer group id.
+    description: Consumer group id. Give either O(group) and O(offsets), or O(groups).
     type: str
-    required: true
   offsets:
     description: Offsets to commit, each C({topic, partition, offset}).
     type: list
     elements: dict
-    required: true
+  groups:
+    description:
+      - Many groups in one task, over one connection, with one describe, one read of the committed offsets and
+        one commit. Every entry is checked before anything is read.
+    type: list
+    elements: dict
+    suboptions:
+      group:
+        description: Consumer group id.
+        type: str
+        required: true
+      offsets:
+        description: Offsets to commit, each C({topic, partition, offset}).
+        type: list
+        elements: dict
+        required: true
 seealso:
   - module: k2.kafka_ops.kafka_consumer_group_info
 '''
@@ -46,9 +60,22 @@ EXAMPLES = r'''
     group: k2-iceberg-writer
     offsets:
       - {topic: market.equities.trades.asx, partition: 0, offset: 0}
+
+- name: Restore two groups' offsets in one task
+  k2.kafka_ops.kafka_consumer_group:
+    groups:
+      - group: k2-iceberg-writer
+        offsets: [{topic: market.equities.trades.asx, partition: 0, offset: 120}]
+      - group: k2-quote-monitor
+        offsets: [{topic: market.equities.quotes.asx, partition: 3, offset: 88}]
 '''
 
 RETURN = r'''
+groups:
+  description: With O(groups), one result per group, each with the keys below.
+  returned: when O(groups) is given
+  type: list
+  elements: dict
 group:
   description: The group.
   returned: always
@@ -74,7 +101,7 @@ after:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_group_offsets
+from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_groups_offsets
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                 require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
@@ -83,19 +110,29 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schem
 def main():
     argument_spec = kafka_argument_spec()
     argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(group=dict(type='str', required=True),
-                         offsets=dict(type='list', elements='dict', required=True))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    argument_spec.update(group=dict(type='str'), offsets=dict(type='list', elements='dict'),
+                         groups=dict(type='list', elements='dict',
+                                     options=dict(group=dict(type='str', required=True),
+                                                  offsets=dict(type='list', elements='dict', required=True))))
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_one_of=[('group', 'groups')], mutually_exclusive=[('group', 'groups')],
+                           required_together=[('group', 'offsets')])
     require_confluent_kafka(module)
+    batch = module.params['groups']
     try:
-        result = set_group_offsets(KafkaAdmin(module.params), module.params['group'], module.params['offsets'],
-                                   module.check_mode)
+        results = set_groups_offsets(KafkaAdmin(module.params), batch if batch is not None else [module.params],
+                                     module.check_mode)
     except K2Error as exc:
         fail_module(module, exc, changed=False)
-    if result.get('msg'):
-        module.warn(result.pop('msg'))
-    if module._diff and result['changed']:
-        result['diff'] = {'before': result['before'], 'after': result['after']}
+    for item in results:
+        if item.get('msg'):
+            module.warn(item.pop('msg'))
+    changed = any(item['changed'] for item in results)
+    diff = [{'before_header': r['group'], 'before': r['before'], 'after_header': r['group'], 'after': r['after']}
+            for r in results if r['changed']]
+    result = dict(changed=changed, groups=results) if batch is not None else results[0]
+    if module._diff and diff:
+        result['diff'] = diff if batch is not None else diff[0]
     module.exit_json(**result)
 
 

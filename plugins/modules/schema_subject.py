@@ -17,6 +17,11 @@ description:
   - Sets the subject's compatibility level and mode, or the global ones when O(subject) is omitted.
   - Soft-deletes a subject, or hard-deletes it with O(permanent=true), soft-deleting first when needed.
   - For restores, registers with an explicit O(id) and O(version) while the registry is in C(IMPORT) mode.
+  - With O(subjects), many subjects in one task. Every entry is parsed first, then every subject is read and
+    its first schema tested for compatibility, in parallel (O(workers)). When any subject is refused, the
+    module fails listing every refused subject and changes nothing. Otherwise it applies the subjects that
+    differ. Entries for the same subject run in their given order (a restore's C(IMPORT) mode, versions and
+    C(READWRITE) mode); a subject's later schemas are tested as they are registered.
   - Talks to any Confluent-compatible registry (Confluent Schema Registry, Apicurio's ccompat API, Karapace).
 author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
@@ -28,8 +33,63 @@ attributes:
     description: Runs the lookup and the compatibility test; registers and sets nothing.
   diff_mode:
     support: full
-    description: The latest version's schema text before and after.
+    description: The latest version's schema text before and after (one diff per changed subject).
 options:
+  subjects:
+    description:
+      - Many subjects in one task, each entry taking what the single form takes (O(subject) is required in each).
+      - Mutually exclusive with the single form's O(subject), O(schema), O(compatibility), O(mode), O(id),
+        O(version) and O(references).
+    type: list
+    elements: dict
+    suboptions:
+      subject:
+        description: Subject name.
+        type: str
+        required: true
+      state:
+        description: C(present) or C(absent).
+        type: str
+        choices: [present, absent]
+        default: present
+      schema:
+        description: The schema, as text or as a dict.
+        type: raw
+      schema_type:
+        description: Schema type.
+        type: str
+        choices: [AVRO, JSON, PROTOBUF]
+        default: AVRO
+      references:
+        description: Schema references, each C({name, subject, version}).
+        type: list
+        elements: dict
+      normalize:
+        description: Ask the registry to normalise the schema.
+        type: bool
+        default: false
+      compatibility:
+        description: Compatibility level of the subject.
+        type: str
+        choices: [NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE]
+      mode:
+        description: Mode of the subject.
+        type: str
+        choices: [READWRITE, READONLY, IMPORT]
+      id:
+        description: Register with this schema id (restore, C(IMPORT) mode).
+        type: int
+      version:
+        description: Register as this version number (restore, C(IMPORT) mode).
+        type: int
+      permanent:
+        description: With C(state=absent), hard-delete.
+        type: bool
+        default: false
+  workers:
+    description: With O(subjects), subjects worked on at the same time, each worker over its own connection.
+    type: int
+    default: 4
   subject:
     description: Subject name, e.g. C(market.equities.trades-value). Omit it to set the global level or mode.
     type: str
@@ -83,17 +143,24 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Register the K2 subjects from topics.yaml and schemas/*.avsc
+- name: Register two subjects in one task (nothing changes when either is refused)
   k2.kafka_ops.schema_subject:
     schema_registry_urls:
       - http://127.0.0.1:8081/apis/ccompat/v7
       - http://127.0.0.1:8082/apis/ccompat/v7
-    subject: "{{ item.subject }}"
-    schema: "{{ lookup('ansible.builtin.file', 'schemas/' ~ item.schema_name ~ '.avsc') }}"
-    compatibility: "{{ item.compatibility }}"
-  loop: "{{ lookup('ansible.builtin.file', 'config/kafka/topics.yaml') | from_yaml | k2.kafka_ops.k2_subjects }}"
-  loop_control:
-    label: "{{ item.subject }}"
+    subjects:
+      - subject: market.equities.trades-value
+        schema: "{{ lookup('ansible.builtin.file', 'src/k2/schemas/trade.avsc') }}"
+        compatibility: BACKWARD
+      - subject: market.equities.quotes-value
+        schema: "{{ lookup('ansible.builtin.file', 'src/k2/schemas/quote.avsc') }}"
+        compatibility: BACKWARD
+
+- name: Register one subject
+  k2.kafka_ops.schema_subject:
+    schema_registry_urls: [http://127.0.0.1:8081/apis/ccompat/v7]
+    subject: market.crypto.trades-value
+    schema: "{{ lookup('ansible.builtin.file', 'src/k2/schemas/trade.avsc') }}"
 
 - name: Set the global compatibility level
   k2.kafka_ops.schema_subject:
@@ -145,6 +212,22 @@ reasons:
   returned: failure
   type: list
   elements: str
+subjects:
+  description:
+    - With O(subjects), one result per entry, in the given order. Each has the single form's keys
+      (C(subject), C(changed), C(actions), C(id), C(version), C(compatibility), C(deleted_versions)), plus
+      C(error) and C(reasons) when it was refused or failed, or C(skipped) when an earlier entry for the same
+      subject failed.
+  returned: when O(subjects) is given
+  type: list
+  elements: dict
+  sample:
+    - {subject: market.equities.trades-value, changed: false, actions: [], id: 1, version: 1, compatibility: BACKWARD}
+refused:
+  description: With O(subjects), the entries refused before anything was applied (every one, not the first).
+  returned: when O(subjects) is given
+  type: list
+  elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -153,40 +236,45 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
                                                                             schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import (MODES, SCHEMA_TYPES, SubjectManager,
-                                                                           require_fastavro)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import COMPATIBILITY_LEVELS
+from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import (SubjectManager, batch_result,
+                                                                           require_fastavro, subject_options)
 
 
 def main():
     argument_spec = schema_registry_argument_spec()
     argument_spec.update(kafka_argument_spec())
+    argument_spec.update(subject_options())
     argument_spec.update(
-        subject=dict(type='str'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        schema=dict(type='raw'),
-        schema_type=dict(type='str', default='AVRO', choices=SCHEMA_TYPES),
-        references=dict(type='list', elements='dict'),
-        normalize=dict(type='bool', default=False),
-        compatibility=dict(type='str', choices=COMPATIBILITY_LEVELS),
-        mode=dict(type='str', choices=MODES),
-        id=dict(type='int'),
-        version=dict(type='int'),
-        permanent=dict(type='bool', default=False),
+        subjects=dict(type='list', elements='dict', options=subject_options(batch=True)),
+        workers=dict(type='int', default=4),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('subject', 'compatibility', 'mode')],
-                           required_if=[('state', 'absent', ('subject',))],
+                           required_one_of=[('subject', 'compatibility', 'mode', 'subjects')],
+                           mutually_exclusive=[('subjects', key) for key in
+                                               ('subject', 'schema', 'compatibility', 'mode', 'id', 'version',
+                                                'references')],
+                           required_if=[('state', 'absent', ('subject', 'subjects'), True)],
                            required_by={'id': 'schema', 'version': 'schema'})
-    require_fastavro(module, module.params)
+    params = module.params
+    for entry in params['subjects'] or [params]:
+        require_fastavro(module, entry)
+    if params['subjects'] is not None:
+        try:
+            result, failure = batch_result(RegistryClient(params), params['subjects'], module.check_mode,
+                                           module._diff, params['workers'])
+        except K2Error as exc:
+            fail_module(module, exc, changed=False)
+        if failure:
+            module.fail_json(msg=failure, **result)
+        module.exit_json(**result)
     try:
-        result = SubjectManager(RegistryClient(module.params), module.check_mode).ensure(module.params)
+        result = SubjectManager(RegistryClient(params), module.check_mode).ensure(params)
     except K2Error as exc:
-        fail_module(module, exc, changed=False, subject=module.params['subject'])
+        fail_module(module, exc, changed=False, subject=params['subject'])
     before, after = result.pop('before', None), result.pop('after', None)
     if module._diff and result['changed']:
-        result['diff'] = {'before_header': module.params['subject'] or '(global)', 'before': before or '',
-                          'after_header': module.params['subject'] or '(global)', 'after': after or ''}
+        result['diff'] = {'before_header': params['subject'] or '(global)', 'before': before or '',
+                          'after_header': params['subject'] or '(global)', 'after': after or ''}
     module.exit_json(**result)
 
 

@@ -27,7 +27,7 @@ attributes:
     description: Read-only; there is nothing to diff.
 options:
   prefix:
-    description: Only subjects starting with this prefix (asked of the registry).
+    description: Only subjects starting with this prefix (asked of the registry, and applied here too).
     type: str
   pattern:
     description: Only subjects matching this regular expression (search).
@@ -40,6 +40,13 @@ options:
     description: Include each version's schema text.
     type: bool
     default: true
+  workers:
+    description:
+      - Subjects read at the same time, each worker over its own kept-alive connection.
+      - Where the registry serves C(GET /schemas) (Confluent, Karapace), every version's schema comes from that
+        one request; Apicurio's ccompat API does not serve it and each version is read on its own.
+    type: int
+    default: 4
 seealso:
   - module: k2.kafka_ops.schema_subject
 '''
@@ -95,12 +102,13 @@ def main():
         pattern=dict(type='str'),
         deleted=dict(type='bool', default=False),
         include_schema=dict(type='bool', default=True),
+        workers=dict(type='int', default=4),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     try:
         result = subject_info(RegistryClient(params), params['prefix'], params['pattern'], params['deleted'],
-                              params['include_schema'])
+                              params['include_schema'], params['workers'])
     except K2Error as exc:
         fail_module(module, exc)
     module.exit_json(changed=False, **result)

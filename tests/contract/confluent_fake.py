@@ -255,9 +255,16 @@ class Handler(BaseHTTPRequestHandler):
     def get_schemas(self, reg, parts, query):
         if reg.personality == "apicurio":
             return self._error(404, 404, "HTTP 404 Not Found")
-        out = [{"subject": s, "version": v["version"], "id": v["id"], "schema": v["schema"]}
-               for s, versions in sorted(reg.subjects.items()) for v in versions if not v["deleted"]]
-        self._send(200, out[:int(query["limit"])] if query.get("limit") else out)
+        prefix, deleted = query.get("subjectPrefix", ""), query.get("deleted") == "true"
+        out = []
+        for subject, versions in sorted(reg.subjects.items()):
+            listed = [v for v in versions if subject.startswith(prefix) and (deleted or not v["deleted"])]
+            if query.get("latestOnly") == "true":
+                listed = listed[-1:]
+            out.extend({"subject": subject, "version": v["version"], "id": v["id"], "schema": v["schema"]}
+                       for v in listed)
+        offset, limit = int(query.get("offset", 0)), int(query.get("limit", -1))
+        self._send(200, out[offset:] if limit < 0 else out[offset:offset + limit])
 
     def delete_subject(self, reg, parts, query):
         subject = parts[1]

@@ -49,8 +49,32 @@ def test_restore_versions_in_order_and_the_id_map_of_what_moved():
     order = backup.restore_versions(subjects)
     assert [(v["subject"], v["version"], v["schema_type"]) for v in order] == [
         ("a-value", 1, "JSON"), ("b-value", 1, "AVRO"), ("b-value", 2, "AVRO")]
-    results = [{"item": order[0], "id": 1}, {"item": order[1], "id": 11}, {"item": order[2], "id": 12}]
-    assert backup.id_map(results) == {"3": 11, "7": 12}
+    plan = backup.restore_subjects(subjects, [], import_ok=False)
+    assert plan["backup_ids"] == [1, 3, 7]
+    assert [(e["subject"], e.get("id")) for e in plan["entries"]] == [("a-value", None), ("b-value", None),
+                                                                        ("b-value", None)]
+    results = [{"subject": "a-value", "id": 1}, {"subject": "b-value", "id": 11}, {"subject": "b-value", "id": 12}]
+    assert backup.id_map(results, plan["backup_ids"]) == {"3": 11, "7": 12}
+
+
+def test_the_restore_batch_orders_each_subjects_steps():
+    saved = [{"subject": "s", "compatibility": "FULL",
+              "versions": [{"version": 1, "id": 5, "schema": '{"type":"string"}'},
+                           {"version": 2, "id": 9, "schema": '{"type":"int"}', "references": [{"name": "r"}]}]},
+             {"subject": "c", "versions": [{"version": 1, "id": 2, "schema": '"int"'}]}]
+    live = [{"subject": "s", "versions": [{"version": 1, "id": 5, "schema": '{"type":"long"}'}]},
+            {"subject": "c", "versions": [{"version": 1, "id": 3, "schema": '"long"'}]}]
+    plan = backup.restore_subjects(saved, live, import_ok=True, replace=False)
+    assert plan["entries"] == []   # both conflict: left alone, not even their level
+    plan = backup.restore_subjects(saved[:1], live, import_ok=True, replace=True)
+    assert [(e["subject"], e.get("state"), e.get("mode"), e.get("id"), e.get("version"), e.get("compatibility"))
+            for e in plan["entries"]] == [
+        ("s", "absent", None, None, None, None), ("s", None, "IMPORT", None, None, None),
+        ("s", None, None, 5, 1, None), ("s", None, None, 9, 2, None), ("s", None, "READWRITE", None, None, None),
+        ("s", None, None, None, None, "FULL")]
+    assert plan["entries"][3]["references"] == [{"name": "r"}] and "references" not in plan["entries"][2]
+    assert plan["entries"][0]["permanent"] is True
+    assert plan["backup_ids"] == [None] * 6
 
 
 def test_backup_differences_reports_every_kind_of_difference():
@@ -88,8 +112,12 @@ def test_display_filters():
     assert FILTERS["k2_lag_lines"]([]) == ["no consumer groups"]
     assert FILTERS["k2_topics_named"](["a", "b"], partitions=4) == [{"name": "a", "partitions": 4},
                                                                     {"name": "b", "partitions": 4}]
-    assert FILTERS["k2_offsets"]([{"topic": T, "partition": 1, "committed_offset": 7, "lag": 0}]) == [
-        {"topic": T, "partition": 1, "offset": 7}]
+    saved = [{"group_id": "k2-writer", "partitions": [{"topic": T, "partition": 1, "committed_offset": 7, "lag": 0}]},
+             {"group_id": "apicurio-x", "partitions": [{"topic": T, "partition": 0, "committed_offset": 1}]},
+             {"group_id": "idle", "partitions": []}]
+    assert FILTERS["k2_restore_offsets"](saved, "^(?!apicurio-)") == [
+        {"group": "k2-writer", "offsets": [{"topic": T, "partition": 1, "offset": 7}]}]
+    assert [g["group"] for g in FILTERS["k2_restore_offsets"](saved)] == ["k2-writer", "apicurio-x"]
 
 
 def test_filter_errors_name_the_filter():
