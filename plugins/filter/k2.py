@@ -135,5 +135,6 @@ class FilterModule(object):
             ('k2_restore_subjects', backup.restore_subjects),
             ('k2_id_map', backup.id_map),
             ('k2_restore_offsets', backup.restore_offsets),
+            ('k2_backup_content', backup.backup_content),
             ('k2_backup_differences', backup.backup_differences),
         ))

@@ -60,6 +60,20 @@ def restore_versions(subjects):
     return out
 
 
+def backup_content(topics, subjects, groups):
+    """The backup's data files and counts from what the info modules returned: kafka_topic_info's topics (without
+    per-partition detail), schema_subject_info's whole result, kafka_consumer_group_info's groups."""
+    data = {
+        'topics.json': [dict((k, v) for k, v in t.items() if k != 'partition_details') for t in topics],
+        'subjects.json': {'global_compatibility': subjects.get('global_compatibility'), 'mode': subjects.get('mode'),
+                          'subjects': subjects['subjects']},
+        'consumer_offsets.json': [{'group_id': g['group_id'], 'partitions': g['partitions']} for g in groups],
+    }
+    counts = {'topics': len(topics), 'subjects': len(subjects['subjects']),
+              'versions': sum(len(s['versions']) for s in subjects['subjects']), 'consumer_groups': len(groups)}
+    return {'data': data, 'counts': counts}
+
+
 def restore_offsets(groups, pattern=None):
     """kafka_consumer_group's `groups` from a backup's consumer_offsets.json: the groups whose id matches
     `pattern` (re.match) and that have committed offsets, each partition's committed_offset as its offset."""

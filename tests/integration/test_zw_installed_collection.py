@@ -121,7 +121,7 @@ def test_installed_playbooks_from_a_site_directory(installed, site, admin, regis
 
     rc, out = play(installed, site, "backup")
     assert rc == 0, out[-3000:]
-    backups = sorted(glob.glob(str(site / "backups" / "kafka-*")))
+    backups = sorted(glob.glob(str(site / "backups" / "*" / "kafka-*")))
     assert len(backups) == 1, backups
     manifest = json.loads(open(os.path.join(backups[0], "manifest.json")).read())
     with open(os.path.join(REPO, "galaxy.yml")) as handle:

@@ -1,7 +1,9 @@
 """backup -> full_reset -> restore on the dev stack, then the read-back shows no difference. Runs late: the
 reset wipes the whole dev stack. Also: a corrupt or partial backup is refused and changes nothing."""
+import glob
 import json
 import os
+import pathlib
 import shutil
 
 import httpx
@@ -31,7 +33,9 @@ def test_backup_full_reset_restore_round_trip(admin, bootstrap_servers, registry
                bootstrap_servers=bootstrap_servers)
     rc, out, dummy = run_playbook("backup.yml", {"k2_backup_dir": str(tmp_path)})
     assert rc == 0, out[-3000:]
-    backup = tmp_path / [d for d in os.listdir(tmp_path) if d.startswith("kafka-")][0]
+    backups = glob.glob(str(tmp_path / "*" / "kafka-*"))
+    assert len(backups) == 1, backups
+    backup = pathlib.Path(backups[0])
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["counts"]["topics"] >= 7 and set(manifest["files"]) >= {"topics.json", "subjects.json",
                                                                             "consumer_offsets.json", "topics.yaml",
