@@ -114,6 +114,27 @@ def k2_down_registries(hosts, hostvars, registry):
     return site.down_registries(list(hosts), _k2_vars(hostvars, hosts), registry)
 
 
+def k2_cluster_hosts(hosts, hostvars, admin_host, admin_hosts):
+    """groups['kafka_broker'] | k2_cluster_hosts(hostvars, inventory_hostname, groups['kafka_admin'])."""
+    return site.cluster_hosts(list(hosts), _k2_vars(hostvars, hosts), admin_host, admin_hosts)
+
+
+def k2_health_lines(hosts, hostvars):
+    """One line per cluster of the run from each kafka_admin host's k2_health (the health role's result)."""
+    out = []
+    for host in hosts:
+        health = hostvars[host].get('k2_health') or {}
+        kafka = health.get('kafka') or {}
+        out.append('%s (%s): %s%s' % (host, kafka.get('cluster_id') or 'id unknown', str(health.get('status', 'not checked')).upper(),
+                                      ' - ' + health['summary'][0] if health.get('summary') else ''))
+    return out
+
+
+def k2_subjects_named(names, **fields):
+    """[{subject: n, **fields}] for schema_subject's subjects option, e.g. names | k2_subjects_named(state='absent')."""
+    return [dict(fields, subject=name) for name in names]
+
+
 class FilterModule(object):
     def filters(self):
         return dict((name, _wrap(name, fn)) for name, fn in (
@@ -122,6 +143,9 @@ class FilterModule(object):
             ('k2_subject_entries', k2_subject_entries),
             ('k2_topic_lines', k2_topic_lines),
             ('k2_topics_named', k2_topics_named),
+            ('k2_subjects_named', k2_subjects_named),
+            ('k2_cluster_hosts', k2_cluster_hosts),
+            ('k2_health_lines', k2_health_lines),
             ('k2_lag_lines', k2_lag_lines),
             ('k2_partition_table', k2_partition_table),
             ('k2_exchange_plan', config_edit.exchange_plan),

@@ -112,3 +112,28 @@ def down_registries(hosts, per_host, registry):
     urls = dict((h, str(_hostvar(per_host, h, 'k2_registry_url', 'https://registry-1:8081')).rstrip('/'))
                 for h in hosts)
     return [h for h in hosts if not answered.get(urls[h], False)]
+
+
+def cluster_hosts(hosts, per_host, admin_host, admin_hosts):
+    """The service hosts (brokers or registries) of the cluster that kafka_admin host `admin_host` manages.
+
+    A site with several clusters has one kafka_admin host per cluster, and each service host names its cluster
+    with k2_cluster (the kafka_admin host's name). With one cluster, k2_cluster may be left out."""
+    admin_hosts = list(admin_hosts)
+    out, unassigned = [], []
+    for host in hosts:
+        cluster = (per_host.get(host) or {}).get('k2_cluster')
+        if cluster in (None, ''):
+            unassigned.append(host)
+            out.append(host)
+        elif cluster not in admin_hosts:
+            raise K2Error('%s: k2_cluster is %r, which is not a host of kafka_admin (%s); set it to the kafka_admin '
+                          'host that manages its cluster' % (host, cluster, ', '.join(admin_hosts)))
+        elif cluster == admin_host:
+            out.append(host)
+    if unassigned and len(admin_hosts) > 1:
+        raise K2Error('the inventory has %d clusters (kafka_admin: %s) but %s name no cluster; set k2_cluster: '
+                      '<its kafka_admin host> on each broker and registry host, so that recovery and resets act '
+                      'only on the cluster they are run for' % (len(admin_hosts), ', '.join(admin_hosts),
+                                                                 ', '.join(unassigned)))
+    return out

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.site import (down_brokers, down_registries,
+from ansible_collections.k2.kafka_ops.plugins.module_utils.site import (cluster_hosts, down_brokers, down_registries,
                                                                         service_commands, site_defaults)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import topic_specs
 from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
@@ -84,3 +84,19 @@ def test_down_registries_are_those_whose_url_did_not_answer():
     per_host = {"r1": {"k2_registry_url": "http://a:8081/"}, "r2": {"k2_registry_url": "http://b:8081"}}
     info = {"instances": [{"url": "http://a:8081", "reachable": True}, {"url": "http://b:8081", "reachable": False}]}
     assert down_registries(["r1", "r2"], per_host, info) == ["r2"]
+
+
+def test_each_cluster_gets_only_its_own_service_hosts():
+    inventory = os.path.join(os.path.dirname(__file__), "..", "..", "inventories", "example-regions", "hosts.yml")
+    groups = yaml.safe_load(open(inventory))["all"]["children"]
+    admins = list(groups["kafka_admin"]["hosts"])
+    brokers = groups["kafka_broker"]["hosts"]
+    eu = cluster_hosts(list(brokers), brokers, "k2-eu", admins)
+    assert eu == ["kafka-1.eu.example.internal", "kafka-2.eu.example.internal", "kafka-3.eu.example.internal"]
+    assert cluster_hosts(list(brokers), brokers, "k2-us", admins) == [h.replace(".eu.", ".us.") for h in eu]
+    # one cluster: hosts need not name it
+    assert cluster_hosts(["b1", "b2"], {"b1": {}, "b2": {}}, "localhost", ["localhost"]) == ["b1", "b2"]
+    with pytest.raises(K2Error, match=r"2 clusters \(kafka_admin: a, b\) but b2 name no cluster; set k2_cluster"):
+        cluster_hosts(["b1", "b2"], {"b1": {"k2_cluster": "a"}, "b2": {}}, "a", ["a", "b"])
+    with pytest.raises(K2Error, match=r"b1: k2_cluster is 'c', which is not a host of kafka_admin \(a, b\)"):
+        cluster_hosts(["b1"], {"b1": {"k2_cluster": "c"}}, "a", ["a", "b"])

@@ -154,7 +154,7 @@ def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
                 with open(os.path.join(base, name)) as handle:
                     code += handle.read()
     unread = []
-    for inventory in ("local", "docker", "example-prod"):
+    for inventory in ("local", "docker", "example-prod", "example-regions"):
         text = ""
         for base, dummy, files in os.walk(os.path.join(REPO, "inventories", inventory)):
             for name in files:
