@@ -56,7 +56,7 @@ def test_playbooks_keep_working_through_registry_2(stopped_service, registry_url
     subjects = set(httpx.get(registry_urls[1] + "/subjects", timeout=10).json())
     assert set("market.%s.%s-value" % (ac, dt) for ac in ("equities", "crypto")
                for dt in ("trades", "quotes", "reference_data")) <= subjects
-    backups = [d for d in tmp_path.iterdir() if d.name.startswith("kafka-")]
+    backups = list(tmp_path.glob("*/kafka-*"))  # <k2_backup_dir>/<cluster id>/kafka-*
     assert len(backups) == 1
     saved = json.loads((backups[0] / "subjects.json").read_text())["subjects"]
     assert "market.equities.trades-value" in [s["subject"] for s in saved]

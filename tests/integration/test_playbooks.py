@@ -1,4 +1,5 @@
 """The runbook playbooks, run with ansible-playbook against the dev stack; results read back from the cluster."""
+import glob
 import json
 import os
 import shutil
@@ -217,7 +218,7 @@ def test_delete_topics_guards_prod_confirmation_and_cap(admin, unique, cleanup, 
     rc, out, dummy = run_playbook("delete_topics.yml", dict(base, confirm=3))
     assert rc == 0, out[-3000:]
     assert all(partitions(admin, n) is None for n in names)
-    backups = [d for d in os.listdir(tmp_path) if d.startswith("kafka-")]
+    backups = glob.glob(os.path.join(str(tmp_path), "*", "kafka-*"))  # <k2_backup_dir>/<cluster id>/kafka-*
     assert len(backups) == 1
     saved = json.loads((tmp_path / backups[0] / "topics.json").read_text())
     assert set(names) <= set(t["name"] for t in saved)
