@@ -203,6 +203,12 @@ def _public(item):
     return dict((k, item[k]) for k in ('name', 'action', 'actions', 'before', 'after'))
 
 
+def compact(topics):
+    """The result's topics with before/after kept only where something changes."""
+    return [t if t['actions'] else {'name': t['name'], 'action': t['action'], 'actions': t['actions']}
+            for t in topics]
+
+
 def diff(topics):
     """Ansible diff entries, one per changed topic."""
     return [{'before_header': t['name'], 'after_header': t['name'], 'before': t['before'] or {},

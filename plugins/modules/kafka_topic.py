@@ -139,10 +139,13 @@ topics:
       type: list
       elements: str
     before:
-      description: C(partitions), C(replication_factor) and C(config) (overrides only) before; null if absent.
+      description:
+        - C(partitions), C(replication_factor) and C(config) (overrides only) before; null if absent.
+        - For a topic that does not change, only in diff mode or at C(-vv) and above, which keeps the result of a
+          no-op over thousands of topics small.
       type: dict
     after:
-      description: The same after the change; null once deleted.
+      description: The same after the change; null once deleted (for an unchanged topic, as for RV(topics[].before)).
       type: dict
   sample:
     - name: market.equities.trades.nyse
@@ -167,7 +170,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                 require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import diff, normalize_specs, reconcile
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import compact, diff, normalize_specs, reconcile
 
 
 def main():
@@ -207,6 +210,8 @@ def main():
         module.warn(warning)
     if module._diff:
         result['diff'] = diff(result['topics'])
+    elif module._verbosity < 2:
+        result['topics'] = compact(result['topics'])
     module.exit_json(**result)
 
 

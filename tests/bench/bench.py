@@ -198,12 +198,12 @@ def loop_playbook(topics, count):
 
 
 def junit_task_times(directory):
-    """{task name: seconds, summed over hosts} from the junit callback's reports in `directory`."""
+    """{"play: task": seconds, summed over hosts} from the junit callback's reports in `directory`."""
     import xml.etree.ElementTree as ElementTree
     out = {}
     for name in os.listdir(directory):
         for case in ElementTree.parse(os.path.join(directory, name)).iter("testcase"):
-            task = case.get("name").split("] ", 1)[-1].split(" : ", 1)[-1]
+            task = case.get("name").split("] ", 1)[-1]  # "[host] play: task", counted over every host
             out[task] = out.get(task, 0.0) + float(case.get("time"))
     return out
 
@@ -368,7 +368,7 @@ def main():
         with phase("(1)(a) no-op reconcile, one task, loops, floor"):
             one, times = playbook([{"name": "reconcile 1,000 topics", "k2.kafka_ops.kafka_topic": {
                 "bootstrap_servers": BOOTSTRAP, "topics": "{{ topics }}"}}], {"topics": topics})
-            task = times["reconcile 1,000 topics"]
+            task = task_time(times, "reconcile 1,000 topics")
             floor = min(fresh_process(FLOOR_DESCRIBE % (names, BOOTSTRAP)) for dummy in range(2))
             loop100, loop200 = loop_playbook(topics, 100), loop_playbook(topics, 200)
         figures.append(("(1) no-op reconcile of 1,000 topics: the kafka_topic task %.2fs vs a fresh process describing "
@@ -410,7 +410,7 @@ def main():
                 "bootstrap_servers": BOOTSTRAP, "request_timeout": 120, "topics": "{{ topics }}"}}],
                 {"topics": [{"name": n, "partitions": 1, "replication_factor": 1} for n in made]}, expect_noop=False)
             created(client, made, 1)
-            task = times["create 1,000 topics"]
+            task = task_time(times, "create 1,000 topics")
             delete_all(client)
             bare = ["%screate.b%04d" % (PREFIX, i) for i in range(1000)]
             floor = fresh_process(FLOOR_CREATE % (BOOTSTRAP, bare))

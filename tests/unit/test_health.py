@@ -152,3 +152,22 @@ def test_group_offsets_are_set_only_where_they_differ_and_never_on_active_groups
     assert skipped["skipped"] and not skipped["changed"] and admin.groups["g"][(TOPIC, 0)] == 5
     with pytest.raises(K2Error, match=r"offsets\[0\]: offset must be 0 or more, got -1"):
         set_group_offsets(admin, "g", [{"topic": TOPIC, "partition": 0, "offset": -1}])
+
+
+def test_many_groups_take_one_commit_and_a_bad_entry_stops_all_before_any_read():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_groups_offsets
+    admin = FakeClusterAdmin(groups={"a": {(TOPIC, 0): 1}, "b": {(TOPIC, 0): 9}, "c": {(TOPIC, 0): 4}})
+    admin.active.add("c")
+    requests = [{"group": g, "offsets": [{"topic": TOPIC, "partition": 0, "offset": 4}]} for g in ("a", "b", "c")]
+    results = set_groups_offsets(admin, requests)
+    assert [(r["group"], r["changed"], r["skipped"]) for r in results] == [("a", True, False), ("b", True, False),
+                                                                          ("c", False, True)]
+    assert [c for c in admin.calls if c[0] == "alter_group_offsets"] == [("alter_group_offsets", ["a", "b"])]
+    assert admin.groups["a"][(TOPIC, 0)] == admin.groups["b"][(TOPIC, 0)] == 4
+    assert not any(r["changed"] for r in set_groups_offsets(admin, requests))
+    admin.calls.clear()
+    bad = requests[:1] + [{"group": "b", "offsets": [{"topic": TOPIC, "partition": "x", "offset": 1}]}]
+    with pytest.raises(K2Error, match=r"groups\[1\]\.offsets\[0\]: expected \{topic, partition, offset\}"):
+        set_groups_offsets(admin, bad)
+    assert admin.calls == []
