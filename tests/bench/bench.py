@@ -427,7 +427,7 @@ def main():
             wall, times, out = timed_playbook(args)
             assert "changed=0" in out, out[-2000:]
             task = task_time(times, "Register schemas and set compatibility")
-            modules = task + task_time(times, "Read the subjects back")
+            modules = task + task_time(times, "Read the managed subjects back")
             floor = min(fresh_process(FLOOR_SUBJECTS % (REGISTRY, managed)) for dummy in range(2))
             delete_subjects(managed)
         figures.append(("(3) no-op register_schemas.yml, 300 subjects: the schema_subject task %.2fs (with the "
