@@ -10,7 +10,7 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, site
+from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, plan, site
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import subject_specs, topic_specs
 
@@ -130,6 +130,11 @@ def k2_health_lines(hosts, hostvars):
     return out
 
 
+def k2_plan(steps, cluster_id, playbook, host, request=None, topics_file=None, schemas_dir=None, created=None):
+    """The change plan of one cluster from the playbook's check-mode steps (module_utils/plan.py)."""
+    return plan.build_plan(steps, cluster_id, playbook, host, request, topics_file, schemas_dir, created)
+
+
 def k2_subjects_named(names, **fields):
     """[{subject: n, **fields}] for schema_subject's subjects option, e.g. names | k2_subjects_named(state='absent')."""
     return [dict(fields, subject=name) for name in names]
@@ -146,6 +151,9 @@ class FilterModule(object):
             ('k2_subjects_named', k2_subjects_named),
             ('k2_cluster_hosts', k2_cluster_hosts),
             ('k2_health_lines', k2_health_lines),
+            ('k2_plan', k2_plan),
+            ('k2_plan_markdown', plan.plan_markdown),
+            ('k2_plan_drift', plan.plan_drift),
             ('k2_lag_lines', k2_lag_lines),
             ('k2_partition_table', k2_partition_table),
             ('k2_exchange_plan', config_edit.exchange_plan),

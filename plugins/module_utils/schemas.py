@@ -128,6 +128,7 @@ class SubjectManager:
         schema_type = p.get('schema_type') or 'AVRO'
         text = prepare_schema(p['schema'], schema_type) if p.get('schema') is not None else None
         latest = self.client.version(subject)
+        result['latest_version'] = latest and latest.get('version')
         result['before'] = _pretty(latest and latest['schema'], schema_type)
         if p.get('mode'):
             self._set_mode(result, p['mode'], subject)

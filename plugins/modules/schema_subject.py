@@ -196,6 +196,11 @@ compatibility:
   returned: success
   type: str
   sample: BACKWARD
+latest_version:
+  description: The subject's latest version before the run; null when it had none.
+  returned: with O(subject) and O(state=present)
+  type: int
+  sample: 2
 actions:
   description: What was done (or would be, in check mode).
   returned: always

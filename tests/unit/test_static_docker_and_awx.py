@@ -105,7 +105,10 @@ def test_docker_inventory_matches_the_compose_ports():
 def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backup():
     templates = load("awx", "job_templates.yml")["k2_awx_job_templates"]
     playbooks = sorted("awx/playbooks/" + p for p in os.listdir(os.path.join(REPO, "playbooks")) if p.endswith(".yml"))
-    assert sorted(t["playbook"] for t in templates) == playbooks
+    runs = [t for t in templates if t.get("job_type", "run") == "run"]
+    assert sorted(t["playbook"] for t in runs) == playbooks
+    for plan in (t for t in templates if t.get("job_type") == "check"):  # a workflow's plan job
+        assert plan["playbook"] in playbooks and plan["extra_vars"]["k2_plan_dir"]
     for template in templates:  # each runs the installed collection's playbook of the same name
         entry = load(*template["playbook"].split("/"))
         name = os.path.basename(template["playbook"])[:-4]
@@ -117,6 +120,28 @@ def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backu
         assert all({"question_name", "variable", "type", "required"} <= set(q) for q in survey["spec"])
     backup = [t for t in templates if t["playbook"] == "awx/playbooks/backup.yml"][0]
     assert "FREQ=DAILY" in backup["schedule"]["rrule"]
+
+
+def test_awx_workflows_plan_then_approve_then_apply_the_same_playbook():
+    templates = dict((t["name"], t) for t in load("awx", "job_templates.yml")["k2_awx_job_templates"])
+    workflows = load("awx", "workflows.yml")["k2_awx_workflows"]
+    assert sorted(os.path.basename(templates[w["survey_from"]]["playbook"]) for w in workflows) == [
+        "add_exchange.yml", "raise_partitions.yml"]
+    for workflow in workflows:
+        nodes = dict((n["identifier"], n) for n in workflow["nodes"])
+        assert len(nodes) == len(workflow["nodes"]) == 3
+        for node in nodes.values():
+            assert ("job_template" in node) != ("approval" in node)
+            assert all(target in nodes for target in node.get("success_nodes", []))
+            if "job_template" in node:  # every job node runs a template whose playbook exists
+                assert os.path.isfile(os.path.join(REPO, templates[node["job_template"]]["playbook"]))
+        plan, approve, apply = nodes["plan"], nodes["approve"], nodes["apply"]
+        assert plan["success_nodes"] == ["approve"] and approve["success_nodes"] == ["apply"]
+        assert approve["approval"]["name"] and "success_nodes" not in apply
+        assert templates[plan["job_template"]]["job_type"] == "check"
+        assert templates[apply["job_template"]].get("job_type", "run") == "run"
+        assert templates[plan["job_template"]]["playbook"] == templates[apply["job_template"]]["playbook"]
+        assert templates[workflow["survey_from"]]["survey"]["spec"]
 
 
 def test_execution_environment_pins_what_requirements_pin():
