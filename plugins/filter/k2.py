@@ -154,6 +154,7 @@ class FilterModule(object):
             ('k2_plan', k2_plan),
             ('k2_plan_markdown', plan.plan_markdown),
             ('k2_plan_drift', plan.plan_drift),
+            ('k2_plan_changes', plan.changes),
             ('k2_lag_lines', k2_lag_lines),
             ('k2_partition_table', k2_partition_table),
             ('k2_exchange_plan', config_edit.exchange_plan),

@@ -85,6 +85,15 @@ def step_items(steps):
     return items
 
 
+def changes(result):
+    """How many topics, subjects or groups a module's check-mode result would change (0 for a skipped task)."""
+    if not isinstance(result, dict) or result.get('skipped'):
+        return 0
+    kind = 'topic' if 'topics' in result else 'subject' if 'subjects' in result else 'group' if 'groups' in result \
+        else None
+    return len(step_items([{'kind': kind, 'result': result}])) if kind else 0
+
+
 def _sha256_file(path):
     with open(path, 'rb') as handle:
         return hashlib.sha256(handle.read()).hexdigest()

@@ -35,7 +35,7 @@ options:
     type: str
     required: true
   data:
-    description: Files to write, as C({file name: data}); each is written as sorted, indented JSON.
+    description: "Files to write, as C({file name: data}); each is written as sorted, indented JSON."
     type: dict
     required: true
   copies:
