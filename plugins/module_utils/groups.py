@@ -94,9 +94,8 @@ def set_groups_offsets(admin, requests, check_mode=False):
     if changes and not check_mode:
         errors = dict((g, e) for g, e in admin.alter_group_offsets(changes).items() if e)
         if errors:
-            raise K2Error('could not set the offsets of %s' % '; '.join('group %s: %s' % kv for kv in
-                                                                       sorted(errors.items())),
-                          groups=results)
+            failed = '; '.join('group %s: %s' % kv for kv in sorted(errors.items()))
+            raise K2Error('could not set the offsets of %s' % failed, groups=results)
     return results
 
 

@@ -135,7 +135,6 @@ def _err_code(exc):
     return err.code() if hasattr(err, 'code') else None
 
 
-
 def _layout(partitions):
     """{partitions, replication_factor, partition_details} from (id, leader, replicas, isr) per partition."""
     details = sorted(({'partition': pid, 'leader': leader, 'replicas': replicas, 'isr': isr}
@@ -143,8 +142,10 @@ def _layout(partitions):
     return {'partitions': len(details), 'replication_factor': len(details[0]['replicas']) if details else 0,
             'partition_details': details}
 
+
 # above this many names, describe_topics reads one metadata request for the cluster instead
 METADATA_THRESHOLD = 50
+
 
 class KafkaAdmin:
     """Batched admin operations returning plain data. One instance = one client = one connection set."""

@@ -30,8 +30,8 @@ def _topic_warnings(item):
     if 'alter_config' in actions:
         old, new = before.get('config') or {}, after.get('config') or {}
         if old.get('retention.ms') and new.get('retention.ms') and int(new['retention.ms']) < int(old['retention.ms']):
-            out.append('retention.ms drops from %s to %s: older records are purged' % (old['retention.ms'],
-                                                                                      new['retention.ms']))
+            out.append('retention.ms drops from %s to %s: older records are purged'
+                       % (old['retention.ms'], new['retention.ms']))
         if old.get('cleanup.policy', 'delete') != new.get('cleanup.policy', old.get('cleanup.policy', 'delete')):
             out.append('cleanup.policy changes: old records are removed differently from now on')
     if 'delete' in actions:
@@ -176,8 +176,9 @@ def plan_markdown(plan):
             continue
         lines += ['', '## %s (%d)' % (TITLES[kind], len(rows)), '', '| %s | action | before | after | warnings |'
                   % kind, '|---|---|---|---|---|']
-        lines += ['| %s | %s | %s | %s | %s |' % (_cell(i['name']), i['action'], _cell(i['before']),
-                                                 _cell(i['after']), '; '.join(i['warnings']) or '-') for i in rows]
+        lines += ['| %s | %s | %s | %s | %s |'
+                  % (_cell(i['name']), i['action'], _cell(i['before']), _cell(i['after']),
+                     '; '.join(i['warnings']) or '-') for i in rows]
     if not items:
         lines += ['', 'Nothing to change: applying this plan is a no-op.']
     return '\n'.join(lines) + '\n'
@@ -200,8 +201,8 @@ def plan_drift(approved, now):
         return ['another cluster: the plan was made for cluster %s, this is cluster %s (%s)'
                 % (approved.get('cluster_id'), now['cluster_id'], now['inventory_host'])]
     if approved.get('playbook') != now['playbook']:
-        out.append('another procedure: the plan was made by %s, this is %s' % (approved.get('playbook'),
-                                                                              now['playbook']))
+        out.append('another procedure: the plan was made by %s, this is %s'
+                   % (approved.get('playbook'), now['playbook']))
     old_in, new_in = approved.get('inputs') or {}, now['inputs']
     if old_in.get('topics_yaml_sha256') != new_in.get('topics_yaml_sha256'):
         out.append('topics.yaml changed since the plan (sha256 %s, now %s)'

@@ -134,6 +134,6 @@ def cluster_hosts(hosts, per_host, admin_host, admin_hosts):
     if unassigned and len(admin_hosts) > 1:
         raise K2Error('the inventory has %d clusters (kafka_admin: %s) but %s name no cluster; set k2_cluster: '
                       '<its kafka_admin host> on each broker and registry host, so that recovery and resets act '
-                      'only on the cluster they are run for' % (len(admin_hosts), ', '.join(admin_hosts),
-                                                                 ', '.join(unassigned)))
+                      'only on the cluster they are run for'
+                      % (len(admin_hosts), ', '.join(admin_hosts), ', '.join(unassigned)))
     return out

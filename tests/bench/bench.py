@@ -199,7 +199,7 @@ def loop_playbook(topics, count):
 
 def junit_task_times(directory):
     """{"play: task": seconds, summed over hosts} from the junit callback's reports in `directory`."""
-    import xml.etree.ElementTree as ElementTree
+    from xml.etree import ElementTree
     out = {}
     for name in os.listdir(directory):
         for case in ElementTree.parse(os.path.join(directory, name)).iter("testcase"):
@@ -391,9 +391,9 @@ def main():
             manifest = json.load(open(os.path.join(folder[0], "manifest.json")))
             assert manifest["counts"]["topics"] == 1000 and manifest["counts"]["subjects"] == 300, manifest["counts"]
             assert manifest["counts"]["versions"] == 900, manifest["counts"]
-            modules = sum(task_time(times, t) for t in ("Read the cluster identity", "Read topics, partitions",
-                                                         "Read every subject", "Read consumer group offsets",
-                                                         "Write the backup in one step"))
+            reads = ("Read the cluster identity", "Read topics, partitions", "Read every subject",
+                     "Read consumer group offsets", "Write the backup in one step")
+            modules = sum(task_time(times, t) for t in reads)
             floor = min(fresh_process(FLOOR_BACKUP % (names, PREFIX, BOOTSTRAP, REGISTRY)) for dummy in range(2))
         figures.append(("(4) backup.yml of 1,000 topics + 300 subjects x 3 versions: its 5 module tasks %.2fs "
                         "(the playbook %.1fs, %d tasks) vs the minimal reads in a fresh process %.2fs"

@@ -112,8 +112,8 @@ def test_one_run_applies_adds_and_backs_up_every_cluster_and_a_refusal_on_one_ch
         assert len(backups) == 1, (host, backups)
         manifest = json.loads(open(os.path.join(backups[0], "manifest.json")).read())
         assert manifest["cluster_id"] == cluster_id and manifest["inventory_host"] == host
-        saved = dict((t["name"], t["partitions"]) for t in json.loads(open(os.path.join(backups[0],
-                                                                                         "topics.json")).read()))
+        with open(os.path.join(backups[0], "topics.json")) as handle:
+            saved = dict((t["name"], t["partitions"]) for t in json.load(handle))
         assert saved[topic] == 4
 
     # cluster b was raised out of band: asking both for 5 is a decrease on b, so neither changes

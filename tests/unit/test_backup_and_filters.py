@@ -51,8 +51,8 @@ def test_restore_versions_in_order_and_the_id_map_of_what_moved():
         ("a-value", 1, "JSON"), ("b-value", 1, "AVRO"), ("b-value", 2, "AVRO")]
     plan = backup.restore_subjects(subjects, [], import_ok=False)
     assert plan["backup_ids"] == [1, 3, 7]
-    assert [(e["subject"], e.get("id")) for e in plan["entries"]] == [("a-value", None), ("b-value", None),
-                                                                        ("b-value", None)]
+    assert [(e["subject"], e.get("id")) for e in plan["entries"]] == [
+        ("a-value", None), ("b-value", None), ("b-value", None)]
     results = [{"subject": "a-value", "id": 1}, {"subject": "b-value", "id": 11}, {"subject": "b-value", "id": 12}]
     assert backup.id_map(results, plan["backup_ids"]) == {"3": 11, "7": 12}
 

@@ -161,8 +161,8 @@ def test_many_groups_take_one_commit_and_a_bad_entry_stops_all_before_any_read()
     admin.active.add("c")
     requests = [{"group": g, "offsets": [{"topic": TOPIC, "partition": 0, "offset": 4}]} for g in ("a", "b", "c")]
     results = set_groups_offsets(admin, requests)
-    assert [(r["group"], r["changed"], r["skipped"]) for r in results] == [("a", True, False), ("b", True, False),
-                                                                          ("c", False, True)]
+    assert [(r["group"], r["changed"], r["skipped"]) for r in results] == [
+        ("a", True, False), ("b", True, False), ("c", False, True)]
     assert [c for c in admin.calls if c[0] == "alter_group_offsets"] == [("alter_group_offsets", ["a", "b"])]
     assert admin.groups["a"][(TOPIC, 0)] == admin.groups["b"][(TOPIC, 0)] == 4
     assert not any(r["changed"] for r in set_groups_offsets(admin, requests))

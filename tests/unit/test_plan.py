@@ -26,9 +26,9 @@ STEPS = [{"kind": "topic", "result": TOPICS}, {"kind": "subject", "result": SUBJ
          {"kind": "group", "result": GROUPS}, {"kind": "topic", "result": {"skipped": True}}]
 
 
-def plan(steps=STEPS, cluster="c1", request=None, tmp=None):
-    return build_plan(steps, cluster, "raise_partitions", "k2-eu", request or {"partitions": 40},
-                      created="2026-11-29T00:00:00Z")
+def plan(steps=None, cluster="c1", request=None):
+    return build_plan(STEPS if steps is None else steps, cluster, "raise_partitions", "k2-eu",
+                      request or {"partitions": 40}, created="2026-11-29T00:00:00Z")
 
 
 def test_items_carry_action_before_after_and_the_warnings_a_reviewer_needs():
