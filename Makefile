@@ -10,7 +10,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: help setup build demo test test-unit test-integration test-faults stack-tests molecule lint sanity ee bench \
+.PHONY: help setup build demo test test-unit test-monitoring promtool test-integration test-faults stack-tests molecule \
+	lint sanity ee bench \
 	stack-up stack-down stack-status stack-wipe clean
 MOLECULE_SCENARIOS := default raise_partitions backup_restore full_reset
 BUILD := build
@@ -113,8 +114,23 @@ FAULT_STACK := K2_STACK_DIR=$(CURDIR)/.stack-faults BROKERS=3 SASL=1 K2_REGISTRY
 test-faults: setup
 	$(FAULT_STACK) $(DEVSTACK) run -- $(PY) -m pytest -m faults tests/integration/faults
 
+# promtool comes from Debian's prometheus package; installed here when missing (as root), its service not started
+promtool:
+	@command -v promtool >/dev/null || { \
+	  test "$$(id -u)" = 0 || { echo "promtool is missing: sudo apt-get install prometheus"; exit 1; }; \
+	  echo "installing Debian's prometheus package for promtool (its service is not started)"; \
+	  guard=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
+	    chmod +x /usr/sbin/policy-rc.d; guard=1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
+	    >/dev/null; status=$$?; [ $$guard = 1 ] && rm -f /usr/sbin/policy-rc.d; exit $$status; }
+
+# The runbook's alert rules: promtool checks them and runs their unit tests (each alert at its threshold)
+test-monitoring: promtool
+	promtool check rules monitoring/prometheus/alerts.yml
+	cd monitoring/prometheus && promtool test rules alerts_test.yml
+
 # The README's test command: every layer, the dev stacks started and stopped as needed.
-test: test-unit test-integration test-faults lint sanity ee
+test: test-unit test-monitoring test-integration test-faults lint sanity ee
 
 bench: setup
 	$(DEVSTACK) run -- $(PY) tests/bench/bench.py

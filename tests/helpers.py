@@ -23,7 +23,8 @@ def run_module(module, check=False, diff=False, **args):
                                                                              proc.stderr))
 
 
-def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/local", timeout=900, verbosity=0):
+def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/local", timeout=900, verbosity=0,
+                 env=None):
     """ansible-playbook from the repository root; returns (rc, output, recap) with recap the PLAY RECAP counts."""
     import re
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
@@ -34,7 +35,8 @@ def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/
         cmd += ["--check", "--diff"]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               **(env or {}))
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
     match = re.search(r"localhost\s*:\s*(ok=\d+.*)", output)

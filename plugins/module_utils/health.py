@@ -7,6 +7,8 @@ Nothing here raises for an unreachable service: that is a critical finding."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+import os
 import time
 
 from ansible.module_utils.six import string_types
@@ -74,6 +76,43 @@ def summarize(findings, title='K2 Kafka health'):
     return lines
 
 
+def lag_verdict(samples, warning, critical, critical_for):
+    """Status and words for a group's lag from its samples ([[unix time, lag], ...], oldest first, the current one
+    last). Above `critical` is critical only once it has stayed above for `critical_for` seconds. Samples more than
+    twice `critical_for` apart break the run: nothing is known of the lag between them. (A check scheduled every
+    `critical_for` seconds therefore sees a lag that stayed high across two runs as critical.)"""
+    now, lag = samples[-1]
+    if lag <= warning:
+        return OK, ''
+    if lag <= critical:
+        return WARNING, ''
+    start, known = now, False
+    for (then, value), (later, dummy) in zip(reversed(samples[:-1]), reversed(samples[1:])):
+        if later - then > 2 * critical_for:
+            break
+        if value <= critical:
+            known = True
+            break
+        start = then
+    lasted = now - start
+    if lasted >= critical_for:
+        return CRITICAL, '; above %d for %ds (critical after %ds)' % (critical, lasted, critical_for)
+    if start == now and not known:
+        return WARNING, '; above %d, duration unknown (no earlier sample: the health role keeps samples in ' \
+                        'k2_health_state_dir; run it again or on a schedule)' % critical
+    return WARNING, '; above %d for %ds, critical after %ds' % (critical, lasted, critical_for)
+
+
+def lag_history(previous, groups, now, keep):
+    """The samples to keep: each group's earlier samples younger than `keep` seconds, plus this one."""
+    out = {}
+    for group_id, lag in groups.items():
+        earlier = [s for s in (previous or {}).get(group_id) or [] if isinstance(s, list) and len(s) == 2
+                   and now - keep <= s[0] < now]
+        out[group_id] = earlier + [[now, lag]]
+    return out
+
+
 def load_topics_config(value):
     """topics_config as a path to topics.yaml or an already loaded dict."""
     return load_file(value) if isinstance(value, string_types) else value
@@ -103,7 +142,7 @@ class HealthCheck:
             findings += self._registries(facts)
         status = overall(findings)
         return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
-                'registries': facts.get('registries', [])}
+                'registries': facts.get('registries', []), 'lag_history': facts.get('lag_history')}
 
     # -- kafka ------------------------------------------------------------------------------------
 
@@ -131,7 +170,7 @@ class HealthCheck:
             if 'drift' in self.checks and self.expected is not None:
                 out += self._drift(live)
             if 'lag' in self.checks:
-                out += self._lag()
+                out += self._lag(facts)
             if 'imbalance' in self.checks:
                 out += self._imbalance(live)
         except K2Error as exc:
@@ -196,19 +235,25 @@ class HealthCheck:
                                'all %d topics of topics.yaml present with their partitions' % len(self.expected)))
         return out
 
-    def _lag(self):
+    def _lag(self, facts):
         names, pattern = self.o.get('consumer_groups'), self.o.get('consumer_group_pattern')
         groups = group_info(self.admin, names, pattern)['groups']
         warn, crit = self.o.get('lag_warning', 1000), self.o.get('lag_critical', 5000)
+        critical_for = self.o.get('lag_critical_for')
+        critical_for = 300 if critical_for is None else critical_for
+        now = int(self.o.get('now') or time.time())
+        history = lag_history(self.o.get('lag_history'), dict((g['group_id'], g['lag']) for g in groups), now,
+                              max(critical_for * 4, 60))
+        facts['lag_history'] = history
         out = []
         for group in groups:
-            status = threshold_status(group['lag'], warn, crit)
+            status, note = lag_verdict(history[group['group_id']], warn, crit, critical_for)
             worst = sorted(group['lag_per_topic'].items(), key=lambda kv: -kv[1])[:3]
             out.append(finding('lag', status, group['group_id'], group['lag'],
                                crit if status == CRITICAL else warn,
-                               'group %s (%s) is %d message(s) behind%s' % (
+                               'group %s (%s) is %d message(s) behind%s%s' % (
                                    group['group_id'], group['state'], group['lag'],
-                                   ': ' + ', '.join('%s %d' % kv for kv in worst) if group['lag'] else '')))
+                                   ': ' + ', '.join('%s %d' % kv for kv in worst) if group['lag'] else '', note)))
         if not groups:
             out.append(finding('lag', OK, 'consumer groups', 0, warn, 'no consumer groups to check'))
         return out
@@ -283,4 +328,50 @@ def run_health(admin, registries, options, sleep=time.sleep):
             break
         sleep(options.get('wait_interval') or 5)
     result['attempts'] = attempts
+    return result
+
+
+STATE_FORMAT = 1
+
+
+def load_state(path):
+    """The samples an earlier run kept ({} without a file). A file that is not ours is an error that says so."""
+    if not path or not os.path.exists(path):
+        return {}
+    try:
+        with open(path) as handle:
+            state = json.load(handle)
+    except (IOError, OSError, ValueError) as exc:
+        raise K2Error('state_file: %s cannot be read as the health state (%s); remove it and the next run starts '
+                      'a new history' % (path, exc))
+    if not isinstance(state, dict) or state.get('format') != STATE_FORMAT:
+        raise K2Error('state_file: %s is not a k2.kafka_ops health state (format %d); remove it, or point '
+                      'state_file elsewhere' % (path, STATE_FORMAT))
+    return state
+
+
+def save_state(path, state):
+    """Write the state beside itself, then rename: a reader never sees half a file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        os.makedirs(folder)
+    tmp = '%s.%d.tmp' % (path, os.getpid())
+    with open(tmp, 'w') as handle:
+        json.dump(dict(state, format=STATE_FORMAT), handle, sort_keys=True)
+    os.rename(tmp, path)
+
+
+def run_with_state(admin, registries, options, check_mode=False):
+    """run_health with the lag samples of earlier runs read from, and this run's written to, options' state_file
+    (not written in check mode)."""
+    path = options.get('state_file')
+    state = load_state(path)
+    result = run_health(admin, registries, dict(options, lag_history=state.get('lag')))
+    history = result.pop('lag_history', None)
+    if path and not check_mode and history is not None:
+        try:
+            save_state(path, dict(state, lag=history))
+        except (IOError, OSError) as exc:
+            raise K2Error('state_file: cannot write %s (%s); make its folder writable or set state_file elsewhere'
+                          % (path, exc))
     return result

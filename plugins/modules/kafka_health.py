@@ -25,7 +25,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Read-only; runs the same in check mode and always reports changed=false.
+    description:
+      - Reads the cluster the same way in check mode and always reports changed=false; in check mode it does not
+        add this run's lag samples to O(state_file).
   diff_mode:
     support: none
     description: Read-only; there is nothing to diff.
@@ -59,9 +61,25 @@ options:
     type: int
     default: 1000
   lag_critical:
-    description: Lag (messages) above which a group is critical. The runbook's 5000.
+    description:
+      - Lag (messages) above which a group is critical once it has stayed above for O(lag_critical_for). The
+        runbook's 5000.
     type: int
     default: 5000
+  lag_critical_for:
+    description:
+      - Seconds a group's lag must stay above O(lag_critical) before it is critical (the runbook's "for more than
+        5 minutes"). Until then, and when there is no earlier sample to tell, it is a warning that says how
+        long it has lasted, or that the duration is unknown. 0 makes any lag above O(lag_critical) critical.
+      - The duration comes from the samples of earlier runs kept in O(state_file).
+    type: int
+    default: 300
+  state_file:
+    description:
+      - A JSON file holding each group's lag samples from earlier runs (younger than four times
+        O(lag_critical_for)); this run's samples are added to it, except in check mode. Without it, the lag
+        duration is unknown. Samples more than twice O(lag_critical_for) apart are not taken as one stretch.
+    type: path
   imbalance_warning:
     description: Percent by which the largest partition may exceed the mean before it is a warning.
     type: float
@@ -151,7 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.health import (CHECKS, RANK, needs_kafka,
-                                                                          registry_clients, run_health)
+                                                                          registry_clients, run_with_state)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                 require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
@@ -169,6 +187,8 @@ def main():
         consumer_group_pattern=dict(type='str'),
         lag_warning=dict(type='int', default=1000),
         lag_critical=dict(type='int', default=5000),
+        lag_critical_for=dict(type='int', default=300),
+        state_file=dict(type='path'),
         imbalance_warning=dict(type='float', default=20),
         imbalance_min_messages=dict(type='int', default=100),
         fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),
@@ -183,7 +203,7 @@ def main():
         require_confluent_kafka(module)
     try:
         registries = registry_clients(params) if 'registry' in params['checks'] else []
-        result = run_health(KafkaAdmin(params) if kafka else None, registries, params)
+        result = run_with_state(KafkaAdmin(params) if kafka else None, registries, params, module.check_mode)
     except K2Error as exc:  # bad input (e.g. an invalid topics_config); services down are findings
         fail_module(module, exc, changed=False)
     fail_on = module.params['fail_on']

@@ -366,9 +366,10 @@ def main():
 
         # (1) the no-op task against a fresh process describing the same; (a) one task against a task per topic
         with phase("(1)(a) no-op reconcile, one task, loops, floor"):
-            one, times = playbook([{"name": "reconcile 1,000 topics", "k2.kafka_ops.kafka_topic": {
-                "bootstrap_servers": BOOTSTRAP, "topics": "{{ topics }}"}}], {"topics": topics})
-            task = task_time(times, "reconcile 1,000 topics")
+            runs = [playbook([{"name": "reconcile 1,000 topics", "k2.kafka_ops.kafka_topic": {
+                "bootstrap_servers": BOOTSTRAP, "topics": "{{ topics }}"}}], {"topics": topics}) for dummy in range(3)]
+            one = min(wall for wall, dummy in runs)
+            task = min(task_time(times, "reconcile 1,000 topics") for dummy, times in runs)   # best of 3
             floor = min(fresh_process(FLOOR_DESCRIBE % (names, BOOTSTRAP)) for dummy in range(2))
             loop100, loop200 = loop_playbook(topics, 100), loop_playbook(topics, 200)
         figures.append(("(1) no-op reconcile of 1,000 topics: the kafka_topic task %.2fs vs a fresh process describing "
@@ -426,12 +427,13 @@ def main():
             timed_playbook(args)  # registers the 300 subjects
             wall, times, out = timed_playbook(args)
             assert "changed=0" in out, out[-2000:]
-            task = task_time(times, "Register schemas and set compatibility")
-            modules = task + task_time(times, "Read the managed subjects back")
+            # the no-op's work is the plan step (check every subject); the apply and the read-back are skipped
+            task = task_time(times, "Check every subject before changing anything")
+            modules = sum(t for name, t in times.items() if "k2.kafka_ops.schemas" in name)
             floor = min(fresh_process(FLOOR_SUBJECTS % (REGISTRY, managed)) for dummy in range(2))
             delete_subjects(managed)
-        figures.append(("(3) no-op register_schemas.yml, 300 subjects: the schema_subject task %.2fs (with the "
-                        "read-back %.2fs; the playbook %.1fs) vs a fresh process reading each latest version and "
+        figures.append(("(3) no-op register_schemas.yml, 300 subjects: the schema_subject task %.2fs (the schemas "
+                        "role's tasks %.2fs; the playbook %.1fs) vs a fresh process reading each latest version and "
                         "level %.2fs" % (task, modules, wall, floor), task / floor, "<= 2x"))
 
         # (5) two clusters in one run vs one
@@ -444,8 +446,8 @@ def main():
                 inventory = two_cluster_inventory(tmp, site, {"k2-a": mine, "k2-b": other})
                 args = ["-i", inventory, "playbooks/apply_topics.yml"]
                 timed_playbook(args)  # converge both
-                both = min(timed_playbook(args)[0] for dummy in range(2))
-                alone = min(timed_playbook(args + ["--limit", "k2-a"])[0] for dummy in range(2))
+                both = min(timed_playbook(args)[0] for dummy in range(3))
+                alone = min(timed_playbook(args + ["--limit", "k2-a"])[0] for dummy in range(3))
             finally:
                 stop()
         figures.append(("(5) apply_topics.yml on two clusters in one run %.1fs vs on one (--limit) %.1fs"

@@ -1,5 +1,6 @@
 """kafka_health and kafka_consumer_group_info on the dev stack: real lag, real skew, a registry stopped."""
 import os
+import time
 
 import pytest
 import yaml
@@ -72,19 +73,30 @@ def test_a_healthy_stack_is_ok(k2):
 
 
 @pytest.mark.parametrize("lag,status", [(1200, "warning"), (6000, "critical")])
-def test_consumer_lag_warns_at_1200_and_is_critical_at_6000(k2, admin, bootstrap_servers, lag, status):
+def test_consumer_lag_warns_at_1200_and_is_critical_at_6000_once_it_lasted(
+        k2, admin, bootstrap_servers, lag, status, tmp_path):
     produce(bootstrap_servers, k2["topic"], lag, partition=0)
     produce(bootstrap_servers, k2["topic"], lag, partition=1)
     produce(bootstrap_servers, k2["topic"], lag, partition=2)
     commit(admin, k2["group"], k2["topic"], {0: lag, 1: lag, 2: 0})  # behind by `lag` on partition 2 only
     result = k2["health"](checks=["lag"])
     finding = [f for f in result["findings"] if f["check"] == "lag"][0]
-    assert (finding["status"], finding["value"], finding["subject"]) == (status, lag, k2["group"]), finding
+    assert (finding["status"], finding["value"], finding["subject"]) == ("warning", lag, k2["group"]), finding
+    if lag > 5000:   # no earlier sample: above 5000 is a warning that says the duration is unknown
+        assert "above 5000, duration unknown" in finding["message"], finding
+    state = {"state_file": str(tmp_path / "state.json"), "lag_critical_for": 2}   # a short window
+    k2["health"](checks=["lag"], **state)
+    time.sleep(2.5)
+    finding = [f for f in k2["health"](checks=["lag"], **state)["findings"] if f["check"] == "lag"][0]
+    assert finding["status"] == status, finding
+    if lag > 5000:
+        assert "above 5000 for 2s (critical after 2s)" in finding["message"] or \
+            "above 5000 for 3s (critical after 2s)" in finding["message"], finding
     info = run_module("kafka_consumer_group_info", names=[k2["group"]], bootstrap_servers=bootstrap_servers)
     group = info["groups"][0]
     assert group["lag"] == lag and group["lag_per_topic"] == {k2["topic"]: lag}
     assert [(p["partition"], p["lag"]) for p in group["partitions"]] == [(0, 0), (1, 0), (2, lag)]
-    failed = k2["health"](checks=["lag"], fail_on="warning")
+    failed = k2["health"](checks=["lag"], fail_on="warning", **state)
     assert failed["failed"] and failed["msg"].startswith("K2 Kafka health: %s" % status.upper())
 
 

@@ -35,9 +35,12 @@ def test_a_plan_lists_the_exchange_and_applying_it_does_exactly_that(admin, tmp_
     request = {"asset_class": "equities", "exchange": exchange, "partitions": 3, "k2_smoke_test": False}
     try:
         before = topics_of(admin)
-        rc, out, dummy = run_playbook("add_exchange.yml", dict(request, k2_plan_dir=str(tmp_path)), check=True)
+        rc, out, dummy = run_playbook("add_exchange.yml", dict(request, k2_plan_dir=str(tmp_path)), check=True,
+                                      env={"ANSIBLE_SHOW_CUSTOM_STATS": "1"})
         assert rc == 0, out[-3000:]
         plan = json.loads((tmp_path / "plan.json").read_text())
+        # what set_stats hands to the next AWX workflow node is this plan, under the host's name
+        assert "CUSTOM STATS" in out and '"k2_plans"' in out and plan["cluster_id"] in out.split("CUSTOM STATS")[1]
         assert plan["cluster_id"] == admin.describe_cluster().result(10).cluster_id
         assert sorted((i["kind"], i["name"], i["action"]) for i in plan["items"]) == sorted(
             ("topic", n, "create") for n in names)
@@ -53,6 +56,14 @@ def test_a_plan_lists_the_exchange_and_applying_it_does_exactly_that(admin, tmp_
 
         rc, out, dummy = run_playbook("add_exchange.yml", dict(request, k2_plan_file=str(tmp_path / "plan.json")))
         assert rc != 0 and "was planned to create, and now needs nothing (the plan was applied already" in out
+
+        # an empty plan (the exchange is there now) applies as a no-op
+        empty = tmp_path / "empty"
+        rc, out, dummy = run_playbook("add_exchange.yml", dict(request, k2_plan_dir=str(empty)), check=True)
+        assert rc == 0 and json.loads((empty / "plan.json").read_text())["items"] == [], out[-3000:]
+        rc, out, recap = run_playbook("add_exchange.yml", dict(request, k2_plan_file=str(empty / "plan.json")))
+        assert rc == 0 and recap["changed"] == 0, out[-3000:]
+        assert topics_of(admin) - before == set(names)
     finally:
         delete(admin, names)
 

@@ -1,4 +1,5 @@
 """Health thresholds, imbalance maths and the checks with a fake cluster (plugins/module_utils/health.py)."""
+import json
 import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import lag_table
@@ -72,10 +73,14 @@ def test_lagging_groups_warn_then_go_critical():
     admin = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}},
                              offsets={(TOPIC, 0): (0, 1200), (TOPIC, 1): (0, 6000)},
                              groups={"slow": {(TOPIC, 0): 0}, "stuck": {(TOPIC, 1): 0}, "fine": {(TOPIC, 0): 1200}})
-    lag = dict((f["subject"], f) for f in by_check(run(admin, imbalance_min_messages=10 ** 9), "lag"))
+    lag = dict((f["subject"], f) for f in by_check(run(admin, imbalance_min_messages=10 ** 9,
+                                                       lag_critical_for=0), "lag"))
     assert lag["slow"]["status"] == "warning" and lag["slow"]["value"] == 1200 and lag["slow"]["threshold"] == 1000
     assert lag["stuck"]["status"] == "critical" and lag["stuck"]["threshold"] == 5000
     assert lag["fine"]["status"] == "ok"
+    # with the runbook's 5 minutes and no earlier sample, the stuck group is a warning that says so
+    stuck = dict((f["subject"], f) for f in by_check(run(admin, imbalance_min_messages=10 ** 9), "lag"))["stuck"]
+    assert stuck["status"] == "warning" and "above 5000, duration unknown" in stuck["message"]
 
 
 def test_a_skewed_topic_is_an_imbalance_warning_and_small_topics_are_not_judged():
@@ -171,3 +176,40 @@ def test_many_groups_take_one_commit_and_a_bad_entry_stops_all_before_any_read()
     with pytest.raises(K2Error, match=r"groups\[1\]\.offsets\[0\]: expected \{topic, partition, offset\}"):
         set_groups_offsets(admin, bad)
     assert admin.calls == []
+
+
+def test_lag_above_critical_is_critical_only_after_it_lasted_the_window():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import lag_verdict
+    assert lag_verdict([[100, 900]], 1000, 5000, 300) == ("ok", "")
+    assert lag_verdict([[100, 3000]], 1000, 5000, 300) == ("warning", "")
+    status, note = lag_verdict([[100, 6000]], 1000, 5000, 300)
+    assert status == "warning" and "above 5000, duration unknown" in note
+    assert lag_verdict([[0, 6000], [200, 7000]], 1000, 5000, 300) == (
+        "warning", "; above 5000 for 200s, critical after 300s")
+    assert lag_verdict([[0, 6000], [200, 7000], [310, 6500]], 1000, 5000, 300) == (
+        "critical", "; above 5000 for 310s (critical after 300s)")
+    # a dip below the threshold restarts the clock; samples more than twice the window apart break it
+    assert lag_verdict([[0, 6000], [100, 10], [350, 6500]], 1000, 5000, 300)[0] == "warning"
+    assert lag_verdict([[0, 6000], [301, 6500]], 1000, 5000, 300)[0] == "critical"   # a check every 5 minutes
+    assert lag_verdict([[0, 6000], [601, 6500]], 1000, 5000, 300)[0] == "warning"
+    assert lag_verdict([[0, 6000], [1, 6000]], 1000, 5000, 0)[0] == "critical"
+
+
+def test_the_health_check_keeps_lag_samples_in_its_state_file(tmp_path):
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import run_with_state
+    admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 1, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 9000)}, groups={"g": {(TOPIC, 0): 1000}})
+    state = tmp_path / "state.json"
+    options = {"checks": ["lag"], "lag_critical_for": 60, "state_file": str(state)}
+    first = run_with_state(admin, [], dict(options, now=1000), check_mode=True)
+    assert first["status"] == "warning" and not state.exists()          # check mode keeps nothing
+    run_with_state(admin, [], dict(options, now=1000))
+    second = run_with_state(admin, [], dict(options, now=1030))
+    assert second["status"] == "warning" and "for 30s, critical after 60s" in by_check(second, "lag")[0]["message"]
+    third = run_with_state(admin, [], dict(options, now=1065))
+    assert third["status"] == "critical" and "above 5000 for 65s" in by_check(third, "lag")[0]["message"]
+    assert [s[0] for s in json.loads(state.read_text())["lag"]["g"]] == [1000, 1030, 1065]
+    state.write_text("[]")
+    with pytest.raises(K2Error, match="is not a k2.kafka_ops health state"):
+        run_with_state(admin, [], dict(options, now=1100))
