@@ -23,8 +23,8 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (
 
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
-CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance']
-KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance'])
+CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance', 'leaders', 'rate']
+KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance', 'leaders', 'rate'])
 
 
 def registry_clients(params):
@@ -103,6 +103,64 @@ def lag_verdict(samples, warning, critical, critical_for):
     return WARNING, '; above %d for %ds, critical after %ds' % (critical, lasted, critical_for)
 
 
+def leader_findings(live, broker_ids, limit):
+    """Leaders per broker: a warning for each broker that leads more than its share of the partitions by more
+    than `limit` percent (one broker carrying the others' leaders, as after a restart without a preferred-leader
+    election)."""
+    counts = dict((b, 0) for b in broker_ids)
+    for desc in live.values():
+        for part in desc['partition_details']:
+            if part['leader'] is not None and part['leader'] >= 0:
+                counts[part['leader']] = counts.get(part['leader'], 0) + 1
+    total = sum(counts.values())
+    if len(counts) < 2 or total < len(counts):
+        return [finding('leaders', OK, 'cluster', total, limit,
+                        'leaders: %d partition(s) on %d broker(s), nothing to balance' % (total, len(counts)))]
+    share = float(total) / len(counts)
+    out = []
+    for broker, led in sorted(counts.items()):
+        above = 100.0 * (led - share) / share
+        if above > limit:
+            out.append(finding('leaders', WARNING, 'broker %s' % broker, round(above, 1), limit,
+                               'broker %s leads %d of %d partitions, %.0f%% above its share of %.1f: run a '
+                               'preferred leader election (kafka-leader-election --election-type PREFERRED '
+                               '--all-topic-partitions)' % (broker, led, total, above, share)))
+    if not out:
+        out.append(finding('leaders', OK, 'cluster', total, limit, 'leaders: %s' % ', '.join(
+            'broker %s leads %d' % kv for kv in sorted(counts.items()))))
+    return out
+
+
+def rate_findings(totals, now, previous, factor=3.0, minimum=1.0, keep=3600):
+    """Message rates per topic from end offsets: `totals` now ({topic: sum of end offsets}) against the last
+    sample in `previous` ({last: {topic: [time, total]}, rates: {topic: [[time, rate], ...]}}). A topic whose
+    rate is above `factor` times its baseline (the median of its earlier rates younger than `keep` seconds) and
+    at least `minimum` messages a second is a warning. Returns (findings, the state to keep)."""
+    last, rates = previous.get('last') or {}, previous.get('rates') or {}
+    out, kept_rates, measured = [], {}, 0
+    for topic, total in sorted(totals.items()):
+        earlier = [r for r in rates.get(topic) or [] if isinstance(r, list) and len(r) == 2 and now - keep <= r[0] < now]
+        then = last.get(topic)
+        if then and now > then[0] and total >= then[1]:
+            rate = (total - then[1]) / float(now - then[0])
+            measured += 1
+            if earlier:
+                values = sorted(r[1] for r in earlier)
+                baseline = values[len(values) // 2]
+                if baseline > 0 and rate >= minimum and rate > factor * baseline:
+                    out.append(finding('rate', WARNING, topic, round(rate, 2), round(factor * baseline, 2),
+                                       '%s: %.1f messages/s, %.1fx its baseline of %.1f/s (above %gx)'
+                                       % (topic, rate, rate / baseline, baseline, factor)))
+            earlier = earlier + [[now, rate]]
+        kept_rates[topic] = earlier
+    if not out:
+        out.append(finding('rate', OK, 'managed topics', measured, factor,
+                           'message rates of %d topic(s) within %gx their baseline' % (measured, factor)
+                           if measured else 'message rates: first sample of %d topic(s); rates and their baseline '
+                           'come from the next runs (k2_health_state_dir)' % len(totals)))
+    return out, {'last': dict((t, [now, v]) for t, v in totals.items()), 'rates': kept_rates}
+
+
 def lag_history(previous, groups, now, keep):
     """The samples to keep: each group's earlier samples younger than `keep` seconds, plus this one."""
     out = {}
@@ -142,7 +200,7 @@ class HealthCheck:
             findings += self._registries(facts)
         status = overall(findings)
         return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
-                'registries': facts.get('registries', []), 'lag_history': facts.get('lag_history')}
+                'registries': facts.get('registries', []), 'state': facts.get('state', {})}
 
     # -- kafka ------------------------------------------------------------------------------------
 
@@ -173,6 +231,10 @@ class HealthCheck:
                 out += self._lag(facts)
             if 'imbalance' in self.checks:
                 out += self._imbalance(live)
+            if 'leaders' in self.checks:
+                out += leader_findings(live, [b['id'] for b in brokers], self.o.get('imbalance_warning', 20))
+            if 'rate' in self.checks:
+                out += self._rate(live, facts)
         except K2Error as exc:
             out.append(finding('kafka', CRITICAL, where, message='Kafka stopped answering: %s' % exc.msg))
         return out
@@ -242,9 +304,10 @@ class HealthCheck:
         critical_for = self.o.get('lag_critical_for')
         critical_for = 300 if critical_for is None else critical_for
         now = int(self.o.get('now') or time.time())
-        history = lag_history(self.o.get('lag_history'), dict((g['group_id'], g['lag']) for g in groups), now,
+        history = lag_history((self.o.get('state') or {}).get('lag'), dict((g['group_id'], g['lag']) for g in groups),
+                              now,
                               max(critical_for * 4, 60))
-        facts['lag_history'] = history
+        facts.setdefault('state', {})['lag'] = history
         out = []
         for group in groups:
             status, note = lag_verdict(history[group['group_id']], warn, crit, critical_for)
@@ -258,11 +321,33 @@ class HealthCheck:
             out.append(finding('lag', OK, 'consumer groups', 0, warn, 'no consumer groups to check'))
         return out
 
-    def _imbalance(self, live):
+    def _managed(self, live):
         if self.expected is not None:
-            names = [s['name'] for s in self.expected if s['name'] in live]
-        else:
-            names = [n for n in live if self.managed.search(n)]
+            return sorted(s['name'] for s in self.expected if s['name'] in live)
+        return sorted(n for n in live if self.managed.search(n))
+
+    def _end_offsets(self, live, names):
+        parts = [(n, p['partition']) for n in names for p in live[n]['partition_details']]
+        latest = self.admin.list_offsets(parts, 'latest') if parts else {}
+        return dict((n, sum(latest[(n, p['partition'])] for p in live[n]['partition_details'])) for n in names)
+
+    def _rate(self, live, facts):
+        names = self._managed(live)
+        interval = self.o.get('rate_interval') or 0
+        previous = (self.o.get('state') or {}).get('rate') or {}
+        if interval > 0:   # two samples in this run
+            first, first_at = self._end_offsets(live, names), time.time()
+            self.o.get('sleep', time.sleep)(interval)
+            previous = dict(previous, last=dict((n, [first_at, v]) for n, v in first.items()))
+        now = self.o.get('now') or time.time()
+        findings, state = rate_findings(self._end_offsets(live, names), now, previous,
+                                        self.o.get('rate_spike_factor') or 3.0, self.o.get('rate_min') or 1.0,
+                                        self.o.get('rate_baseline_window') or 3600)
+        facts.setdefault('state', {})['rate'] = state
+        return findings
+
+    def _imbalance(self, live):
+        names = self._managed(live)
         parts = [(n, p['partition']) for n in sorted(names) for p in live[n]['partition_details']]
         if not parts:
             return []
@@ -366,11 +451,11 @@ def run_with_state(admin, registries, options, check_mode=False):
     (not written in check mode)."""
     path = options.get('state_file')
     state = load_state(path)
-    result = run_health(admin, registries, dict(options, lag_history=state.get('lag')))
-    history = result.pop('lag_history', None)
-    if path and not check_mode and history is not None:
+    result = run_health(admin, registries, dict(options, state=state))
+    updates = result.pop('state', None)
+    if path and not check_mode and updates:
         try:
-            save_state(path, dict(state, lag=history))
+            save_state(path, dict(state, **updates))
         except (IOError, OSError) as exc:
             raise K2Error('state_file: cannot write %s (%s); make its folder writable or set state_file elsewhere'
                           % (path, exc))

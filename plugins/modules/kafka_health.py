@@ -36,8 +36,8 @@ options:
     description: Which checks to run.
     type: list
     elements: str
-    choices: [kafka, partitions, drift, registry, lag, imbalance]
-    default: [kafka, partitions, drift, registry, lag, imbalance]
+    choices: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate]
+    default: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate]
   topics_config:
     description: The K2 topics.yaml, as a path on the host that runs the module or as a loaded dict. Enables
       the drift check, the managed-subject check and limits the imbalance check to managed topics.
@@ -74,14 +74,38 @@ options:
       - The duration comes from the samples of earlier runs kept in O(state_file).
     type: int
     default: 300
+  rate_spike_factor:
+    description:
+      - The C(rate) check warns when a managed topic's message rate is above this many times its baseline (the
+        runbook's 3x). A rate comes from the topic's end offsets at two times; the baseline is the median of its
+        earlier rates kept in O(state_file) (younger than O(rate_baseline_window)).
+    type: float
+    default: 3.0
+  rate_min:
+    description: Rates below this many messages a second are never a spike.
+    type: float
+    default: 1.0
+  rate_interval:
+    description:
+      - Seconds between the two samples of the end offsets within this run. 0 takes the previous run's sample
+        (from O(state_file)) as the first, so a scheduled check costs no wait.
+    type: int
+    default: 0
+  rate_baseline_window:
+    description: Seconds of earlier rates that make a topic's baseline.
+    type: int
+    default: 3600
   state_file:
     description:
       - A JSON file holding each group's lag samples from earlier runs (younger than four times
-        O(lag_critical_for)); this run's samples are added to it, except in check mode. Without it, the lag
-        duration is unknown. Samples more than twice O(lag_critical_for) apart are not taken as one stretch.
+        O(lag_critical_for)) and each managed topic's end offsets and rates (for the C(rate) check); this run's
+        samples are added to it, except in check mode. Without it, the lag duration is unknown and the C(rate)
+        check has no baseline. Samples more than twice O(lag_critical_for) apart are not taken as one stretch.
     type: path
   imbalance_warning:
-    description: Percent by which the largest partition may exceed the mean before it is a warning.
+    description:
+      - Percent by which the largest partition may exceed the mean before it is a warning (the runbook's 20).
+      - The C(leaders) check uses the same percent for the partitions a broker leads against its share.
     type: float
     default: 20
   imbalance_min_messages:
@@ -188,6 +212,10 @@ def main():
         lag_warning=dict(type='int', default=1000),
         lag_critical=dict(type='int', default=5000),
         lag_critical_for=dict(type='int', default=300),
+        rate_spike_factor=dict(type='float', default=3.0),
+        rate_min=dict(type='float', default=1.0),
+        rate_interval=dict(type='int', default=0),
+        rate_baseline_window=dict(type='int', default=3600),
         state_file=dict(type='path'),
         imbalance_warning=dict(type='float', default=20),
         imbalance_min_messages=dict(type='int', default=100),

@@ -100,6 +100,25 @@ def test_consumer_lag_warns_at_1200_and_is_critical_at_6000_once_it_lasted(
     assert failed["failed"] and failed["msg"].startswith("K2 Kafka health: %s" % status.upper())
 
 
+def test_a_burst_above_three_times_the_baseline_rate_is_a_warning(k2, bootstrap_servers, tmp_path):
+    state = {"checks": ["rate"], "state_file": str(tmp_path / "state.json")}
+
+    def rate():
+        return [f for f in k2["health"](**state)["findings"] if f["check"] == "rate"]
+    first = rate()
+    assert first[0]["status"] == "ok" and "first sample" in first[0]["message"], first
+    for dummy in range(2):   # a steady 20 messages between checks makes the baseline
+        produce(bootstrap_servers, k2["topic"], 20, partition=0)
+        time.sleep(1)
+        steady = rate()
+        assert [f["status"] for f in steady] == ["ok"], steady
+    produce(bootstrap_servers, k2["topic"], 600, partition=1)   # a burst, 30x the baseline
+    time.sleep(1)
+    burst = rate()
+    assert [(f["status"], f["subject"]) for f in burst] == [("warning", k2["topic"])], burst
+    assert "x its baseline of" in burst[0]["message"]
+
+
 def test_a_topic_short_of_partitions_is_drift(k2, tmp_path):
     config = yaml.safe_load(k2["path"].read_text())
     next(iter(config["asset_classes"].values()))["exchanges"]["asx"]["partitions"] = 5

@@ -1,5 +1,6 @@
 """Health thresholds, imbalance maths and the checks with a fake cluster (plugins/module_utils/health.py)."""
 import json
+import time
 import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import lag_table
@@ -213,3 +214,47 @@ def test_the_health_check_keeps_lag_samples_in_its_state_file(tmp_path):
     state.write_text("[]")
     with pytest.raises(K2Error, match="is not a k2.kafka_ops health state"):
         run_with_state(admin, [], dict(options, now=1100))
+
+
+def test_a_broker_leading_more_than_its_share_is_a_warning():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import leader_findings
+
+    def live(leaders):
+        return {"t": {"partition_details": [{"partition": i, "leader": b} for i, b in enumerate(leaders)]}}
+    even = leader_findings(live([1, 2, 3, 1, 2, 3]), [1, 2, 3], 20)
+    assert [(f["status"], f["message"]) for f in even] == [("ok", "leaders: broker 1 leads 2, broker 2 leads 2, "
+                                                                  "broker 3 leads 2")]
+    skewed = leader_findings(live([1, 1, 1, 1, 2, 3, None]), [1, 2, 3], 20)
+    assert [(f["status"], f["subject"], f["value"]) for f in skewed] == [("warning", "broker 1", 100.0)]
+    assert "leads 4 of 6 partitions" in skewed[0]["message"] and "preferred leader election" in skewed[0]["message"]
+    assert leader_findings(live([1, 1]), [1], 20)[0]["status"] == "ok"   # one broker: nothing to balance
+
+
+def test_a_topic_above_three_times_its_baseline_rate_is_a_warning():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import rate_findings
+    first, state = rate_findings({"t": 0, "u": 0}, 1000, {})
+    assert first[0]["status"] == "ok" and "first sample of 2 topic(s)" in first[0]["message"]
+    steady, state = rate_findings({"t": 100, "u": 100}, 1010, state)     # 10/s each: the baseline
+    assert steady[0]["status"] == "ok" and state["rates"]["t"] == [[1010, 10.0]]
+    spike, state = rate_findings({"t": 450, "u": 390}, 1020, state)      # t 35/s (3.5x), u 29/s (2.9x)
+    assert [(f["status"], f["subject"]) for f in spike] == [("warning", "t")]
+    assert "35.0 messages/s, 3.5x its baseline of 10.0/s" in spike[0]["message"]
+    quiet, dummy = rate_findings({"t": 445}, 1030, {"last": {"t": [1020, 440]}, "rates": {"t": [[1010, 0.1]]}})
+    assert quiet[0]["status"] == "ok"   # 0.5/s is 5x a baseline of 0.1/s, but below rate_min (1/s)
+    recreated, dummy = rate_findings({"t": 5}, 1040, state)                # offsets went back: no rate
+    assert recreated[0]["status"] == "ok"
+
+
+def test_with_rate_interval_both_samples_come_from_one_run():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import run_health
+    admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 1, "replication_factor": 1}}, offsets={(TOPIC, 0): (0, 100)})
+    slept = []
+
+    def sleep(seconds):   # 500 messages arrive while the check waits
+        slept.append(seconds)
+        admin.offsets[(TOPIC, 0)] = (0, 600)
+    state = {"rate": {"rates": {TOPIC: [[time.time() - 60, 10.0]]}}}
+    result = run_health(admin, [], {"checks": ["rate"], "rate_interval": 5, "sleep": sleep, "state": state})
+    rate = by_check(result, "rate")
+    assert slept == [5] and rate[0]["status"] == "warning" and rate[0]["subject"] == TOPIC, rate
+    assert result["state"]["rate"]["last"][TOPIC][1] == 600
