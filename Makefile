@@ -60,7 +60,7 @@ demo: setup stack-up
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
 
-test-integration: setup
+test-integration: setup promtool
 	$(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
 
 # Everything that needs the dev stack, in one stack run: pytest integration, then every Molecule scenario.

@@ -200,7 +200,8 @@ class HealthCheck:
             findings += self._registries(facts)
         status = overall(findings)
         return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
-                'registries': facts.get('registries', []), 'state': facts.get('state', {})}
+                'registries': facts.get('registries', []), 'state': facts.get('state', {}),
+                'lag_per_topic': facts.get('lag_per_topic', {})}
 
     # -- kafka ------------------------------------------------------------------------------------
 
@@ -308,6 +309,7 @@ class HealthCheck:
                               now,
                               max(critical_for * 4, 60))
         facts.setdefault('state', {})['lag'] = history
+        facts['lag_per_topic'] = dict((g['group_id'], g['lag_per_topic']) for g in groups)
         out = []
         for group in groups:
             status, note = lag_verdict(history[group['group_id']], warn, crit, critical_for)
@@ -453,6 +455,9 @@ def run_with_state(admin, registries, options, check_mode=False):
     state = load_state(path)
     result = run_health(admin, registries, dict(options, state=state))
     updates = result.pop('state', None)
+    if options.get('prometheus_file') and not check_mode:
+        write_prometheus(options['prometheus_file'], result)
+    result.pop('lag_per_topic', None)
     if path and not check_mode and updates:
         try:
             save_state(path, dict(state, **updates))
@@ -460,3 +465,58 @@ def run_with_state(admin, registries, options, check_mode=False):
             raise K2Error('state_file: cannot write %s (%s); make its folder writable or set state_file elsewhere'
                           % (path, exc))
     return result
+
+
+def _label(value):
+    return str(value).replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n')
+
+
+def prometheus_text(result, now=None):
+    """The findings in Prometheus' text format, for node-exporter's textfile collector: the overall status, each
+    finding's status and value, and each consumer group's lag per topic under the lag exporter's own name
+    (kafka_consumergroup_lag), so the alert rules of monitoring/prometheus work without that exporter."""
+    cluster = _label((result.get('kafka') or {}).get('cluster_id') or '')
+    lines = ['# HELP k2_health_status Overall K2 health: 0 ok, 1 warning, 2 critical.',
+             '# TYPE k2_health_status gauge',
+             'k2_health_status{cluster="%s"} %d' % (cluster, RANK[result['status']]),
+             '# HELP k2_health_finding_status Each finding of kafka_health: 0 ok, 1 warning, 2 critical.',
+             '# TYPE k2_health_finding_status gauge']
+    seen, values = set(), []
+    for f in result['findings']:
+        key = (f['check'], str(f['subject']))
+        if key in seen:
+            continue
+        seen.add(key)
+        labels = 'cluster="%s",check="%s",subject="%s"' % (cluster, _label(f['check']), _label(f['subject']))
+        lines.append('k2_health_finding_status{%s} %d' % (labels, RANK[f['status']]))
+        if isinstance(f.get('value'), (int, float)) and not isinstance(f.get('value'), bool):
+            values.append('k2_health_finding_value{%s} %s' % (labels, f['value']))
+    lines += ['# HELP k2_health_finding_value The value each finding judged (lag, percent, count).',
+              '# TYPE k2_health_finding_value gauge'] + values
+    lags = result.get('lag_per_topic') or {}
+    if lags:
+        lines += ['# HELP kafka_consumergroup_lag Messages a consumer group is behind, per topic (kafka_health).',
+                  '# TYPE kafka_consumergroup_lag gauge']
+        for group in sorted(lags):
+            for topic, lag in sorted(lags[group].items()):
+                lines.append('kafka_consumergroup_lag{consumergroup="%s",topic="%s"} %d' % (_label(group),
+                                                                                          _label(topic), lag))
+    lines += ['# HELP k2_health_last_run_timestamp_seconds When kafka_health last ran.',
+              '# TYPE k2_health_last_run_timestamp_seconds gauge',
+              'k2_health_last_run_timestamp_seconds %d' % int(now or time.time())]
+    return '\n'.join(lines) + '\n'
+
+
+def write_prometheus(path, result):
+    """Write the textfile atomically (node-exporter may read it at any moment)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+        tmp = '%s.%d.tmp' % (path, os.getpid())
+        with open(tmp, 'w') as handle:
+            handle.write(prometheus_text(result))
+        os.rename(tmp, path)
+    except (IOError, OSError) as exc:
+        raise K2Error('prometheus_file: cannot write %s (%s); make its folder writable or set another path'
+                      % (path, exc))

@@ -95,6 +95,14 @@ options:
     description: Seconds of earlier rates that make a topic's baseline.
     type: int
     default: 3600
+  prometheus_file:
+    description:
+      - Also write the findings in Prometheus' text format to this file (not in check mode), for node-exporter's
+        textfile collector (C(--collector.textfile.directory)); name it C(*.prom). It holds
+        C(k2_health_status), C(k2_health_finding_status) and C(k2_health_finding_value) by check and subject,
+        and each group's lag per topic as C(kafka_consumergroup_lag), the consumer-lag exporter's name, so a
+        scheduled health check feeds the alert rules of monitoring/prometheus where that exporter is not run.
+    type: path
   state_file:
     description:
       - A JSON file holding each group's lag samples from earlier runs (younger than four times
@@ -217,6 +225,7 @@ def main():
         rate_interval=dict(type='int', default=0),
         rate_baseline_window=dict(type='int', default=3600),
         state_file=dict(type='path'),
+        prometheus_file=dict(type='path'),
         imbalance_warning=dict(type='float', default=20),
         imbalance_min_messages=dict(type='int', default=100),
         fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),

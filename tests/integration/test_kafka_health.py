@@ -1,5 +1,7 @@
 """kafka_health and kafka_consumer_group_info on the dev stack: real lag, real skew, a registry stopped."""
 import os
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -117,6 +119,24 @@ def test_a_burst_above_three_times_the_baseline_rate_is_a_warning(k2, bootstrap_
     burst = rate()
     assert [(f["status"], f["subject"]) for f in burst] == [("warning", k2["topic"])], burst
     assert "x its baseline of" in burst[0]["message"]
+
+
+def test_a_scheduled_check_writes_prometheus_text_that_promtool_accepts(k2, admin, bootstrap_servers, tmp_path):
+    produce(bootstrap_servers, k2["topic"], 1500, partition=0)
+    commit(admin, k2["group"], k2["topic"], {0: 300})
+    path = tmp_path / "k2-health.prom"
+    k2["health"](checks=["kafka", "lag"], prometheus_file=str(path))
+    text = path.read_text()
+    assert 'kafka_consumergroup_lag{consumergroup="%s",topic="%s"} 1200' % (k2["group"], k2["topic"]) in text
+    assert 'k2_health_finding_status{cluster="%s",check="lag",subject="%s"} 1' % (
+        admin.describe_cluster().result(10).cluster_id, k2["group"]) in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: make test-integration installs Debian's prometheus package for it"
+    checked = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    in_check_mode = tmp_path / "check.prom"
+    k2["health"](checks=["kafka", "lag"], prometheus_file=str(in_check_mode), check=True)
+    assert not in_check_mode.exists()
 
 
 def test_a_topic_short_of_partitions_is_drift(k2, tmp_path):

@@ -1,5 +1,6 @@
 """Health thresholds, imbalance maths and the checks with a fake cluster (plugins/module_utils/health.py)."""
 import json
+import re
 import time
 import pytest
 
@@ -258,3 +259,18 @@ def test_with_rate_interval_both_samples_come_from_one_run():
     rate = by_check(result, "rate")
     assert slept == [5] and rate[0]["status"] == "warning" and rate[0]["subject"] == TOPIC, rate
     assert result["state"]["rate"]["last"][TOPIC][1] == 600
+
+
+def test_findings_in_prometheus_text_format_feed_the_alert_rules():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import prometheus_text, run_health
+    admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 1, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 1500)}, groups={'g"1': {(TOPIC, 0): 300}})
+    result = run_health(admin, [], {"checks": ["kafka", "lag"], "lag_critical_for": 0})
+    text = prometheus_text(result, now=1700000000)
+    lines = text.splitlines()
+    assert 'k2_health_status{cluster="fake"} 1' in lines
+    assert 'k2_health_finding_status{cluster="fake",check="lag",subject="g\\"1"} 1' in lines
+    assert 'k2_health_finding_value{cluster="fake",check="lag",subject="g\\"1"} 1200' in lines
+    assert 'kafka_consumergroup_lag{consumergroup="g\\"1",topic="%s"} 1200' % TOPIC in lines
+    assert lines[-1] == "k2_health_last_run_timestamp_seconds 1700000000" and text.endswith("\n")
+    assert all(line.startswith("#") or re.match(r'^[a-z_][a-z0-9_]*(\{.*\})? -?[0-9.e+]+$', line) for line in lines), text
