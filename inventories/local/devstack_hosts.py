@@ -21,14 +21,16 @@ def service_vars(name):
     return {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
             "k2_service_control": "command", "k2_service_name": name,
             "k2_service_start_cmd": tool + ["start", name], "k2_service_stop_cmd": tool + ["stop", name],
-            "k2_service_wipe_cmd": tool + ["wipe", name]}
+            "k2_service_wipe_cmd": tool + ["wipe", name],
+            "k2_service_logs_cmd": ["tail", "-n", "5000", devstack.log_path(name)]}
 
 
 def inventory():
     layout = devstack.load_layout() or devstack.plan_layout()
     hostvars = {}
     for node in layout["nodes"]:
-        hostvars[node["name"]] = dict(service_vars(node["name"]), k2_broker_id=node["id"])
+        hostvars[node["name"]] = dict(service_vars(node["name"]), k2_broker_id=node["id"],
+                                      k2_broker_data_dir=os.path.join(devstack.stack_dir(), "data", node["name"]))
     for reg, url in zip(layout["registries"], layout["schema_registry_urls"]):
         hostvars[reg["name"]] = dict(service_vars(reg["name"]), k2_registry_url=url)
     return {"kafka_broker": {"hosts": [n["name"] for n in layout["nodes"]]},

@@ -10,7 +10,7 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, plan, site
+from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, health, plan, scan, site
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import subject_specs, topic_specs
 
@@ -114,9 +114,12 @@ def k2_down_registries(hosts, hostvars, registry):
     return site.down_registries(list(hosts), _k2_vars(hostvars, hosts), registry)
 
 
-def k2_cluster_hosts(hosts, hostvars, admin_host, admin_hosts):
-    """groups['kafka_broker'] | k2_cluster_hosts(hostvars, inventory_hostname, groups['kafka_admin'])."""
-    return site.cluster_hosts(list(hosts), _k2_vars(hostvars, hosts), admin_host, admin_hosts)
+def k2_cluster_hosts(hosts, hostvars, admin_host, admin_hosts, with_var=None):
+    """groups['kafka_broker'] | k2_cluster_hosts(hostvars, inventory_hostname, groups['kafka_admin']); with_var
+    keeps only the hosts that set that variable."""
+    per_host = _k2_vars(hostvars, hosts)
+    chosen = site.cluster_hosts(list(hosts), per_host, admin_host, admin_hosts)
+    return [h for h in chosen if not with_var or per_host[h].get(with_var) not in (None, '')]
 
 
 def k2_health_lines(hosts, hostvars):
@@ -155,6 +158,8 @@ class FilterModule(object):
             ('k2_plan_markdown', plan.plan_markdown),
             ('k2_plan_drift', plan.plan_drift),
             ('k2_plan_changes', plan.changes),
+            ('k2_data_loss_report', scan.loss_report),
+            ('k2_df_usage', health.df_usage),
             ('k2_lag_lines', k2_lag_lines),
             ('k2_partition_table', k2_partition_table),
             ('k2_exchange_plan', config_edit.exchange_plan),

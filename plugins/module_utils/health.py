@@ -23,7 +23,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (
 
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
-CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance', 'leaders', 'rate']
+CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance', 'leaders', 'rate', 'disk']
 KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance', 'leaders', 'rate'])
 
 
@@ -101,6 +101,48 @@ def lag_verdict(samples, warning, critical, critical_for):
         return WARNING, '; above %d, duration unknown (no earlier sample: the health role keeps samples in ' \
                         'k2_health_state_dir; run it again or on a schedule)' % critical
     return WARNING, '; above %d for %ds, critical after %ds' % (critical, lasted, critical_for)
+
+
+def df_usage(results):
+    """[{host, path, filesystem, mount, total_bytes, used_bytes, available_bytes}] from the registered results
+    of `df -P -k <path>` run on each broker host (loop_var k2_health_broker); a host that did not answer gets
+    an error instead."""
+    out = []
+    for result in results:
+        host = result.get('k2_health_broker') or result.get('item')
+        path = (result.get('cmd') or [''])[-1] if isinstance(result.get('cmd'), list) else ''
+        rows = [r.split() for r in (result.get('stdout') or '').splitlines()[1:] if r.strip()]
+        if result.get('rc') != 0 or not rows or len(rows[-1]) < 6:
+            why = result.get('stderr') or result.get('msg') or 'no df output'
+            out.append({'host': host, 'path': path, 'error': why.strip()[:300]})
+            continue
+        row = rows[-1]
+        used, available = int(row[2]) * 1024, int(row[3]) * 1024
+        out.append({'host': host, 'path': path, 'filesystem': row[0], 'mount': row[5], 'total_bytes': int(row[1]) * 1024,
+                    'used_bytes': used, 'available_bytes': available})
+    return out
+
+
+def disk_findings(disks, warning, critical):
+    """Broker disk usage as df counts it (used / (used + available)): warning above `warning` %, critical above
+    `critical` %."""
+    out = []
+    for disk in disks:
+        place = disk.get('mount') or disk.get('path')
+        where = '%s:%s' % (disk.get('host'), place) if place else str(disk.get('host'))
+        if disk.get('error'):
+            out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s' % (where, disk['error'])))
+            continue
+        pct = round(100.0 * disk['used_bytes'] / max(disk['used_bytes'] + disk['available_bytes'], 1), 1)
+        status = threshold_status(pct, warning, critical)
+        out.append(finding('disk', status, where, pct, critical if status == CRITICAL else warning,
+                           '%s (%s): %.1f%% used, %.1f of %.1f GiB%s' % (
+                               where, disk.get('path'), pct, disk['used_bytes'] / 2.0 ** 30,
+                               disk['total_bytes'] / 2.0 ** 30,
+                               '' if status == OK else ', above %g%%' % (critical if status == CRITICAL else warning))))
+    if not disks:
+        out.append(finding('disk', OK, 'brokers', message='disk: no broker host with k2_broker_data_dir to measure'))
+    return out
 
 
 def leader_findings(live, broker_ids, limit):
@@ -198,6 +240,8 @@ class HealthCheck:
             findings += self._kafka(facts)
         if 'registry' in self.checks:
             findings += self._registries(facts)
+        if 'disk' in self.checks and self.o.get('disks') is not None:
+            findings += disk_findings(self.o['disks'], self.o.get('disk_warning') or 70, self.o.get('disk_critical') or 90)
         status = overall(findings)
         return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
                 'registries': facts.get('registries', []), 'state': facts.get('state', {}),
@@ -499,8 +543,8 @@ def prometheus_text(result, now=None):
                   '# TYPE kafka_consumergroup_lag gauge']
         for group in sorted(lags):
             for topic, lag in sorted(lags[group].items()):
-                lines.append('kafka_consumergroup_lag{consumergroup="%s",topic="%s"} %d' % (_label(group),
-                                                                                          _label(topic), lag))
+                lines.append('kafka_consumergroup_lag{consumergroup="%s",topic="%s"} %d'
+                             % (_label(group), _label(topic), lag))
     lines += ['# HELP k2_health_last_run_timestamp_seconds When kafka_health last ran.',
               '# TYPE k2_health_last_run_timestamp_seconds gauge',
               'k2_health_last_run_timestamp_seconds %d' % int(now or time.time())]

@@ -454,10 +454,57 @@ class KafkaRecords:
             raise K2Error('producing to %s failed: %s' % (topic, delivered['err'].str()))
         return delivered['msg'].partition(), delivered['msg'].offset()
 
+    def partitions(self, topic):
+        """The topic's partition ids ([] when it does not exist)."""
+        consumer = self._reader()
+        try:
+            meta = consumer.list_topics(topic, timeout=self.timeout).topics.get(topic)
+        except KafkaException as exc:
+            raise K2Error('reading the partitions of %s failed: %s' % (topic, _err_text(exc)))
+        finally:
+            consumer.close()
+        if meta is None or meta.error is not None:
+            return []
+        return sorted(meta.partitions)
+
+    def read_partition(self, topic, partition, max_records):
+        """(low, high, [(offset, timestamp ms, key, value)]): the partition's last `max_records` records, read
+        in offset order between its watermarks as they were when the read began."""
+        consumer = self._reader(eof=True)
+        rows = []
+        try:
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=self.timeout)
+            start = max(low, high - max_records)
+            if start >= high:
+                return low, high, rows
+            consumer.assign([TopicPartition(topic, partition, start)])
+            deadline = time.time() + self.timeout
+            while time.time() < deadline:
+                msg = consumer.poll(1.0)
+                if msg is None:
+                    continue
+                if msg.error() and msg.error().code() == KafkaError._PARTITION_EOF:
+                    return low, high, rows   # the end, even where the last offsets are not records
+                if msg.error():
+                    raise K2Error('reading %s[%d] failed: %s' % (topic, partition, msg.error().str()))
+                rows.append((msg.offset(), msg.timestamp()[1], msg.key(), msg.value()))
+                deadline = time.time() + self.timeout
+                if msg.offset() >= high - 1:
+                    return low, high, rows
+            raise K2Error('reading %s[%d] from offset %d: offsets up to %d did not arrive within request_timeout=%ss'
+                          % (topic, partition, start, high - 1, int(self.timeout)))
+        except KafkaException as exc:
+            raise K2Error('reading %s[%d] failed: %s' % (topic, partition, _err_text(exc)))
+        finally:
+            consumer.close()
+
+    def _reader(self, eof=False):
+        return Consumer(dict(self.conf, **{'group.id': 'k2-kafka-ops-read', 'enable.auto.commit': False,
+                                           'enable.auto.offset.store': False, 'enable.partition.eof': eof}))
+
     def read_at(self, topic, partition, offset):
         """The record (key, value bytes) at topic/partition/offset."""
-        consumer = Consumer(dict(self.conf, **{'group.id': 'k2-kafka-ops-read', 'enable.auto.commit': False,
-                                               'enable.auto.offset.store': False}))
+        consumer = self._reader()
         try:
             consumer.assign([TopicPartition(topic, partition, offset)])
             deadline = time.time() + self.timeout

@@ -12,7 +12,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import load_yaml_text, validate
 
 CONTROLS = ('systemd', 'docker_compose', 'command')
-ACTIONS = ('start', 'stop', 'restart', 'wipe')
+ACTIONS = ('start', 'stop', 'restart', 'wipe', 'logs')
 
 
 def _count(value, name):
@@ -64,6 +64,8 @@ def service_commands(hostvars, host, action):
         raise K2Error('%s: k2_service_control is %r; set it to systemd, docker_compose or command in the inventory '
                       '(see the README, "Sites")' % (host, control))
     name = hostvars.get('k2_service_name') or host
+    if action == 'logs':
+        return {'control': 'command', 'name': name, 'commands': [_logs(host, hostvars, control, name)]}
     if action == 'wipe':
         if control == 'docker_compose' and not hostvars.get('k2_service_wipe_cmd'):
             return {'control': 'command', 'name': name,
@@ -79,6 +81,18 @@ def service_commands(hostvars, host, action):
     else:
         commands = [_argv(host, hostvars, 'k2_service_%s_cmd' % action)]
     return {'control': 'command', 'name': name, 'commands': commands}
+
+
+def _logs(host, hostvars, control, name):
+    """The command that prints the service's recent log lines on its host."""
+    if hostvars.get('k2_service_logs_cmd'):
+        return _argv(host, hostvars, 'k2_service_logs_cmd')
+    if control == 'systemd':
+        return ['journalctl', '--unit', name, '--no-pager', '--lines', '5000']
+    if control == 'docker_compose':
+        return _compose(host, hostvars) + ['logs', '--no-color', '--tail', '5000', name]
+    raise K2Error('%s: k2_service_logs_cmd is not set; give the command that prints the service\'s log as a list '
+                  'of arguments, e.g. [tail, -n, "5000", /var/log/kafka/server.log]' % host)
 
 
 def _compose(host, hostvars):

@@ -67,11 +67,9 @@ def decode(payload, schema_for_id):
     return schema_id, fastavro.schemaless_reader(io.BytesIO(payload[5:]), schema_for_id(schema_id))
 
 
-def run(records, registry, items, token, check_mode=False):
-    """Produce, read back, decode and compare one record per {topic, subject}. records: KafkaRecords (or a fake);
-    registry: RegistryClient (or a fake)."""
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    parsed_by_id, results = {}, []
+def schema_reader(registry):
+    """schema_for_id(id): the parsed writer schema of a schema id, asked of the registry once per id."""
+    parsed_by_id = {}
 
     def schema_for_id(schema_id):
         if schema_id not in parsed_by_id:
@@ -80,6 +78,14 @@ def run(records, registry, items, token, check_mode=False):
                 raise K2Error('the registry does not know schema id %d' % schema_id)
             parsed_by_id[schema_id] = fastavro.parse_schema(json.loads(found['schema']))
         return parsed_by_id[schema_id]
+    return schema_for_id
+
+
+def run(records, registry, items, token, check_mode=False):
+    """Produce, read back, decode and compare one record per {topic, subject}. records: KafkaRecords (or a fake);
+    registry: RegistryClient (or a fake)."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    schema_for_id, results = schema_reader(registry), []
 
     for item in items:
         latest = registry.version(item['subject'])

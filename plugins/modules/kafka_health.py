@@ -36,8 +36,8 @@ options:
     description: Which checks to run.
     type: list
     elements: str
-    choices: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate]
-    default: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate]
+    choices: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate, disk]
+    default: [kafka, partitions, drift, registry, lag, imbalance, leaders, rate, disk]
   topics_config:
     description: The K2 topics.yaml, as a path on the host that runs the module or as a loaded dict. Enables
       the drift check, the managed-subject check and limits the imbalance check to managed topics.
@@ -95,6 +95,22 @@ options:
     description: Seconds of earlier rates that make a topic's baseline.
     type: int
     default: 3600
+  disks:
+    description:
+      - For the C(disk) check, each broker log folder's usage as the health role measures it with C(df) on the
+        broker hosts (C({host, path, mount, total_bytes, used_bytes, available_bytes}), or C({host, path, error})).
+        Kafka's DescribeLogDirs would give the same from the brokers, but confluent-kafka has no call for it.
+      - Without it the C(disk) check is skipped.
+    type: list
+    elements: dict
+  disk_warning:
+    description: Percent of a broker's log folder disk used above which it is a warning (the runbook's 70).
+    type: float
+    default: 70
+  disk_critical:
+    description: Percent used above which it is critical (the runbook's 90).
+    type: float
+    default: 90
   prometheus_file:
     description:
       - Also write the findings in Prometheus' text format to this file (not in check mode), for node-exporter's
@@ -226,6 +242,9 @@ def main():
         rate_baseline_window=dict(type='int', default=3600),
         state_file=dict(type='path'),
         prometheus_file=dict(type='path'),
+        disks=dict(type='list', elements='dict'),
+        disk_warning=dict(type='float', default=70),
+        disk_critical=dict(type='float', default=90),
         imbalance_warning=dict(type='float', default=20),
         imbalance_min_messages=dict(type='int', default=100),
         fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),

@@ -9,7 +9,7 @@ import yaml
 from confluent_kafka import Producer, TopicPartition
 from confluent_kafka import ConsumerGroupTopicPartitions
 
-from helpers import run_module
+from helpers import REPO, run_module, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -137,6 +137,23 @@ def test_a_scheduled_check_writes_prometheus_text_that_promtool_accepts(k2, admi
     in_check_mode = tmp_path / "check.prom"
     k2["health"](checks=["kafka", "lag"], prometheus_file=str(in_check_mode), check=True)
     assert not in_check_mode.exists()
+
+
+def test_broker_disk_usage_from_df_on_the_broker_hosts_crosses_lowered_thresholds(tmp_path):
+    """The dev disk is nowhere near 70 %: with the thresholds lowered around its real usage, the same run warns,
+    then is critical (df runs on the broker hosts of inventories/local, whose k2_broker_data_dir is the node's)."""
+    used = shutil.disk_usage(os.environ.get("K2_STACK_DIR") or os.path.join(REPO, ".stack"))
+    percent = 100.0 * used.used / (used.used + used.free)
+    low, lower = round(max(percent - 5, 0.5), 1), round(max(percent - 2, 1), 1)
+    for warning, critical, expected in ((low, 99.5, "WARNING"), (low, lower, "CRITICAL")):
+        request = {"k2_health_checks": ["disk"], "k2_health_fail_on": "never", "k2_health_disk_warning": warning,
+                   "k2_health_disk_critical": critical}
+        rc, out, dummy = run_playbook("health_check.yml", request)
+        assert rc == 0, out[-3000:]
+        line = [l for l in out.splitlines() if " disk " in l and "used" in l]
+        assert line and line[0].strip().strip('"').strip().startswith(expected), out[-3000:]
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_checks": ["disk"]})
+    assert rc == 0 and "ok       disk" in out, out[-3000:]
 
 
 def test_a_topic_short_of_partitions_is_drift(k2, tmp_path):

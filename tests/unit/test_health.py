@@ -274,3 +274,60 @@ def test_findings_in_prometheus_text_format_feed_the_alert_rules():
     assert 'kafka_consumergroup_lag{consumergroup="g\\"1",topic="%s"} 1200' % TOPIC in lines
     assert lines[-1] == "k2_health_last_run_timestamp_seconds 1700000000" and text.endswith("\n")
     assert all(line.startswith("#") or re.match(r'^[a-z_][a-z0-9_]*(\{.*\})? -?[0-9.e+]+$', line) for line in lines), text
+
+
+def test_sequence_gaps_per_partition_and_key_with_their_offsets():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.scan import sequence_gaps
+    rows = [(0, 10, {"symbol": "BHP", "sequence_number": 1}), (0, 11, {"symbol": "CBA", "sequence_number": 7}),
+            (0, 12, {"symbol": "BHP", "sequence_number": 2}), (0, 13, {"symbol": "BHP", "sequence_number": 5}),
+            (0, 14, {"symbol": "CBA", "sequence_number": 8}), (0, 15, {"symbol": "BHP", "sequence_number": 5}),
+            (1, 3, {"symbol": "BHP", "sequence_number": 40}), (1, 4, {"symbol": "BHP", "sequence_number": None}),
+            (1, 5, {"symbol": "BHP", "sequence_number": 42})]
+    gaps, counts = sequence_gaps(rows, "sequence_number", "symbol")
+    assert gaps == [
+        {"partition": 0, "key": "BHP", "after_offset": 12, "at_offset": 13, "after_sequence": 2, "next_sequence": 5,
+         "missing": 2},
+        {"partition": 1, "key": "BHP", "after_offset": 3, "at_offset": 5, "after_sequence": 40, "next_sequence": 42,
+         "missing": 1}]
+    assert counts == {"with_field": 8, "without_field": 1, "out_of_order": 1}
+
+
+def test_the_data_loss_report_tells_a_purge_by_retention_from_a_loss():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.scan import loss_report
+    day = 86400000
+    topic = {"config": {"retention.ms": str(7 * day), "segment.ms": str(day), "cleanup.policy": "delete"}}
+    scan = {"topic": "t", "field": "sequence_number", "records": 10, "gap_count": 0, "missing": 0,
+            "without_field": 0, "gaps": [],
+            "partitions": [{"partition": 0, "earliest_offset": 0, "latest_offset": 5, "oldest_timestamp_ms": None},
+                           {"partition": 1, "earliest_offset": 40, "latest_offset": 90,
+                            "oldest_timestamp_ms": 100 * day - int(6.5 * day)}]}
+    purge = loss_report(topic, scan, 100 * day, {"kafka-1": "INFO ok\nERROR disk full\n"}, {"kafka-1": "hdr\n/dev/sda 1 2"})
+    assert purge["verdict"] == "purge" and purge["lines"][0] == "no data loss on t: what is gone was purged by design"
+    assert "   partition 0: nothing removed yet (earliest offset 0, 5 records)" in purge["lines"]
+    assert any("partition 1: offsets below 40 are gone and the oldest record left is 6.5 days old: normal purge"
+               in line for line in purge["lines"])
+    assert "   kafka-1: ERROR disk full" in purge["lines"] and "   kafka-1: /dev/sda 1 2" in purge["lines"]
+    scan["partitions"][1]["oldest_timestamp_ms"] = 100 * day - 2 * day   # 2 days old: retention does not explain it
+    loss = loss_report(topic, scan, 100 * day)
+    assert loss["verdict"] == "loss" and loss["lines"][0] == "DATA LOSS SUSPECTED on t"
+    assert any("retention does not explain it" in line for line in loss["lines"])
+
+
+def test_broker_disk_usage_warns_above_70_and_is_critical_above_90():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import df_usage, disk_findings
+    header = "Filesystem 1024-blocks Used Available Capacity Mounted on\n"
+    results = [{"k2_health_broker": "kafka-1", "rc": 0, "cmd": ["df", "-P", "-k", "/data/1"],
+                "stdout": header + "/dev/sda1 1000 690 310 69% /data\n"},
+               {"k2_health_broker": "kafka-2", "rc": 0, "cmd": ["df", "-P", "-k", "/data/2"],
+                "stdout": header + "/dev/sdb1 1000 710 290 72% /data\n"},
+               {"k2_health_broker": "kafka-3", "rc": 0, "cmd": ["df", "-P", "-k", "/data/3"],
+                "stdout": header + "/dev/sdc1 1000 910 90 92% /data\n"},
+               {"k2_health_broker": "kafka-4", "rc": 255, "msg": "host unreachable"}]
+    disks = df_usage(results)
+    assert disks[0] == {"host": "kafka-1", "path": "/data/1", "filesystem": "/dev/sda1", "mount": "/data",
+                        "total_bytes": 1024000, "used_bytes": 706560, "available_bytes": 317440}
+    found = disk_findings(disks, 70, 90)
+    assert [(f["subject"], f["status"], f["value"]) for f in found] == [
+        ("kafka-1:/data", "ok", 69.0), ("kafka-2:/data", "warning", 71.0), ("kafka-3:/data", "critical", 91.0),
+        ("kafka-4", "warning", None)]
+    assert "above 90%" in found[2]["message"] and "host unreachable" in found[3]["message"]
