@@ -233,9 +233,11 @@ class HealthCheck:
         self.config = load_topics_config(options.get('topics_config'))
         self.expected = topic_specs(self.config) if self.config else None
         self.subjects = [s['subject'] for s in subject_specs(self.config)] if self.config else []
+        self._latest_offsets = None
 
     def run(self):
         findings, facts = [], {}
+        self._latest_offsets = None   # read again on every run (wait_for polls)
         if self.checks & KAFKA_CHECKS:
             findings += self._kafka(facts)
         if 'registry' in self.checks:
@@ -372,9 +374,16 @@ class HealthCheck:
             return sorted(s['name'] for s in self.expected if s['name'] in live)
         return sorted(n for n in live if self.managed.search(n))
 
-    def _end_offsets(self, live, names):
-        parts = [(n, p['partition']) for n in names for p in live[n]['partition_details']]
-        latest = self.admin.list_offsets(parts, 'latest') if parts else {}
+    def _latest(self, live, names, fresh=False):
+        """The managed partitions' end offsets, read once per run for the imbalance and rate checks (`fresh`
+        reads them again: the rate check's second sample)."""
+        if fresh or self._latest_offsets is None:
+            parts = [(n, p['partition']) for n in names for p in live[n]['partition_details']]
+            self._latest_offsets = self.admin.list_offsets(parts, 'latest') if parts else {}
+        return self._latest_offsets
+
+    def _end_offsets(self, live, names, fresh=False):
+        latest = self._latest(live, names, fresh)
         return dict((n, sum(latest[(n, p['partition'])] for p in live[n]['partition_details'])) for n in names)
 
     def _rate(self, live, facts):
@@ -386,7 +395,7 @@ class HealthCheck:
             self.o.get('sleep', time.sleep)(interval)
             previous = dict(previous, last=dict((n, [first_at, v]) for n, v in first.items()))
         now = self.o.get('now') or time.time()
-        findings, state = rate_findings(self._end_offsets(live, names), now, previous,
+        findings, state = rate_findings(self._end_offsets(live, names, fresh=interval > 0), now, previous,
                                         self.o.get('rate_spike_factor') or 3.0, self.o.get('rate_min') or 1.0,
                                         self.o.get('rate_baseline_window') or 3600)
         facts.setdefault('state', {})['rate'] = state
@@ -397,7 +406,7 @@ class HealthCheck:
         parts = [(n, p['partition']) for n in sorted(names) for p in live[n]['partition_details']]
         if not parts:
             return []
-        earliest, latest = self.admin.list_offsets(parts, 'earliest'), self.admin.list_offsets(parts, 'latest')
+        earliest, latest = self.admin.list_offsets(parts, 'earliest'), self._latest(live, names)
         limit, minimum = self.o.get('imbalance_warning', 20), self.o.get('imbalance_min_messages', 100)
         out = []
         for name in sorted(names):

@@ -331,3 +331,17 @@ def test_broker_disk_usage_warns_above_70_and_is_critical_above_90():
         ("kafka-1:/data", "ok", 69.0), ("kafka-2:/data", "warning", 71.0), ("kafka-3:/data", "critical", 91.0),
         ("kafka-4", "warning", None)]
     assert "above 90%" in found[2]["message"] and "host unreachable" in found[3]["message"]
+
+
+def test_the_imbalance_and_rate_checks_read_the_end_offsets_once_per_run():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import run_health
+    admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 2, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 500), (TOPIC, 1): (0, 480)})
+    reads = []
+    original = admin.list_offsets
+    admin.list_offsets = lambda parts, spec: reads.append(spec) or original(parts, spec)
+    run_health(admin, [], {"checks": ["imbalance", "rate"]})
+    assert sorted(reads) == ["earliest", "latest"]
+    reads.clear()
+    run_health(admin, [], {"checks": ["imbalance", "rate"], "rate_interval": 1, "sleep": lambda s: None})
+    assert sorted(reads) == ["earliest", "latest", "latest"]   # the rate's second sample is read after the wait
