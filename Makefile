@@ -108,7 +108,7 @@ ee: $(COLLECTION_TARBALL)
 	grep -q confluent-kafka==2.16.1 $(BUILD)/ee/_build/requirements.txt
 	@echo "ee: ansible-builder wrote $(BUILD)/ee with the collection and its pinned requirements"
 
-# Three Kafka nodes with a SASL/SCRAM listener, in a stack of its own (ports 19092/29092/39092, SASL +2,
+# Three Kafka nodes with a SASL/SCRAM listener, in a stack of its own (ports 19092/19192/19292, SASL +2,
 # registries 18081/18082), started and stopped around the fault tests.
 FAULT_STACK := K2_STACK_DIR=$(CURDIR)/.stack-faults BROKERS=3 SASL=1 K2_REGISTRY1_PORT=18081 K2_REGISTRY2_PORT=18082
 test-faults: setup

@@ -24,8 +24,22 @@ def test_default_layout_is_one_node_and_two_registries(monkeypatch):
 def test_three_nodes_use_the_documented_ports(monkeypatch):
     monkeypatch.setenv("BROKERS", "3")
     layout = devstack.plan_layout()
-    assert layout["bootstrap_servers"] == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
-    assert [n["controller_port"] for n in layout["nodes"]] == [19093, 29093, 39093]
+    assert layout["bootstrap_servers"] == "127.0.0.1:19092,127.0.0.1:19192,127.0.0.1:19292"
+    assert [n["controller_port"] for n in layout["nodes"]] == [19093, 19193, 19293]
+
+
+@pytest.mark.parametrize("brokers", ["1", "3"])
+def test_no_default_port_is_in_the_ephemeral_range(monkeypatch, brokers):
+    """Linux hands 32768-60999 to outgoing connections: a listener there can find its port taken at random
+    (CI failed once on 39094, the old SASL port of the third node)."""
+    for var in ("K2_KAFKA_PORT", "K2_CONTROLLER_PORT", "K2_REGISTRY1_PORT", "K2_REGISTRY2_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("BROKERS", brokers)
+    monkeypatch.setenv("SASL", "1")
+    layout = devstack.plan_layout()
+    ports = [n[key] for n in layout["nodes"] for key in ("port", "controller_port", "sasl_port")]
+    ports += [r["port"] for r in layout["registries"]]
+    assert all(port < 32768 for port in ports), ports
 
 
 def test_ports_are_overridable(monkeypatch):

@@ -78,8 +78,10 @@ def plan_layout():
         nodes = [{"name": "kafka", "id": 1, "port": env_int("K2_KAFKA_PORT", 9092),
                   "controller_port": env_int("K2_CONTROLLER_PORT", 9093)}]
     else:
-        nodes = [{"name": "kafka%d" % i, "id": i, "port": i * 10000 + 9092,
-                  "controller_port": i * 10000 + 9093} for i in (1, 2, 3)]
+        # 19092/19192/19292: below Linux's ephemeral range (32768-60999), where an outgoing connection's
+        # local port can take a listener's port at random
+        nodes = [{"name": "kafka%d" % i, "id": i, "port": 19092 + (i - 1) * 100,
+                  "controller_port": 19093 + (i - 1) * 100} for i in (1, 2, 3)]
     registries = [{"name": "registry%d" % i, "port": env_int("K2_REGISTRY%d_PORT" % i, 8080 + i)}
                   for i in (1, 2)]
     layout = {"brokers": brokers, "nodes": nodes, "registries": registries,
