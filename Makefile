@@ -60,8 +60,9 @@ demo: setup stack-up
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
 
+# MONITORING=1: the stack also runs Prometheus and the JMX exporter agents (tests/integration/test_monitoring_stack.py)
 test-integration: setup promtool
-	$(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
+	MONITORING=1 $(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
 
 # Everything that needs the dev stack, in one stack run: pytest integration, then every Molecule scenario.
 stack-tests:

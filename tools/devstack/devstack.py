@@ -9,7 +9,9 @@ Commands: up, down, status [--json], drain [SECONDS], wipe [SERVICE], stop SERVI
 (`run` starts what is not running, runs COMMAND with K2_KAFKA_BOOTSTRAP_SERVERS and K2_SCHEMA_REGISTRY_URLS
 set to this stack, then stops only what it started).
 Environment: BROKERS (1 or 3), K2_KAFKA_PORT, K2_CONTROLLER_PORT, K2_REGISTRY1_PORT, K2_REGISTRY2_PORT,
-K2_STACK_DIR (data, logs, pids), K2_CACHE_DIR (downloads), K2_JAVA (a java binary), K2_STACK_TIMEOUT.
+K2_STACK_DIR (data, logs, pids), K2_CACHE_DIR (downloads), K2_JAVA (a java binary), K2_STACK_TIMEOUT,
+MONITORING=1 (the Prometheus JMX exporter agent in every Kafka node and registry, and Debian's Prometheus
+scraping them with monitoring/prometheus/alerts.yml loaded; K2_PROMETHEUS_PORT, default the first Kafka port - 2).
 Standard library only, so it runs before any virtualenv exists.
 """
 import functools
@@ -34,6 +36,9 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 POM = os.path.join(HERE, "pom.xml")
 LOG4J = os.path.join(HERE, "log4j2.properties")
 APICURIO = ("io.apicurio", "apicurio-registry-app", "3.0.9")
+JMX_AGENT = ("io.prometheus.jmx", "jmx_prometheus_javaagent", "1.0.1")
+JMX_RULES = os.path.join(REPO, "monitoring", "jmx")
+ALERT_RULES = os.path.join(REPO, "monitoring", "prometheus", "alerts.yml")
 CCOMPAT = "/apis/ccompat/v7"
 MARKER = "-Dk2.devstack.service="
 print = functools.partial(print, flush=True)  # noqa: A001 - progress lines interleave with stderr
@@ -96,6 +101,14 @@ def plan_layout():
                           "username": os.environ.get("K2_SASL_USERNAME") or "k2admin",
                           "password": os.environ.get("K2_SASL_PASSWORD") or "k2-dev-secret",
                           "bootstrap_servers": ",".join("127.0.0.1:%d" % n["sasl_port"] for n in nodes)}
+    if os.environ.get("MONITORING") == "1" or os.environ.get("K2_MONITORING") == "1":
+        # the JMX exporter agent's port: 312 above a broker's (9092 -> 9404), 1000 above a registry's
+        for node in nodes:
+            node["metrics_port"] = node["port"] + 312
+        for reg in registries:
+            reg["metrics_port"] = reg["port"] + 1000
+        port = env_int("K2_PROMETHEUS_PORT", nodes[0]["port"] - 2)
+        layout["prometheus"] = {"name": "prometheus", "port": port, "url": "http://127.0.0.1:%d" % port}
     return layout
 
 
@@ -118,11 +131,22 @@ def save_layout(layout):
 
 
 def services(layout):
-    return [n["name"] for n in layout["nodes"]] + [r["name"] for r in layout["registries"]]
+    return [item["name"] for item in _items(layout)]
+
+
+def _items(layout):
+    return layout["nodes"] + layout["registries"] + ([layout["prometheus"]] if layout.get("prometheus") else [])
+
+
+def extra_ports(layout, name):
+    """A service's ports besides its main one: [(port, what)]."""
+    return [(item[key], what) for item in _items(layout) if item["name"] == name
+            for key, what in (("sasl_port", "the SASL listener"), ("metrics_port", "the JMX exporter agent"))
+            if item.get(key)]
 
 
 def service_port(layout, name):
-    for item in layout["nodes"] + layout["registries"]:
+    for item in _items(layout):
         if item["name"] == name:
             return item["port"]
     raise StackError("unknown service %r; this stack has %s" % (name, ", ".join(services(layout))))
@@ -148,8 +172,15 @@ def our_pid(name):
             cmdline = handle.read().decode("utf-8", "replace")
     except (OSError, ValueError):
         return None
-    marker = "%s%s@%s" % (MARKER, name, stack_dir())
-    return pid if marker in cmdline.split("\0") else None
+    return pid if marker(name) in cmdline.split("\0") else None
+
+
+def marker(name):
+    """What a service's command line holds that no other process's does: a system property for the Java
+    services, the stack's own config file for Prometheus."""
+    if name == "prometheus":
+        return "--config.file=" + os.path.join(stack_dir(), "config", "prometheus.yml")
+    return "%s%s@%s" % (MARKER, name, stack_dir())
 
 
 def spawn(name, argv):
@@ -507,10 +538,9 @@ def start_kafka_node(layout, node, java, classpath):
         if layout["brokers"] == 1:
             fmt.append("--standalone")
         _java_out(java, classpath, fmt)
-    argv = [java, "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            "%s%s@%s" % (MARKER, node["name"], stack_dir()),
-            "-Dlog4j2.configurationFile=" + LOG4J, "-Dk2.log.file=" + log_path(node["name"]),
-            "-cp", classpath, "kafka.Kafka", config]
+    argv = [java, "-Xms256m", "-Xmx768m", "-XX:+UseG1GC", "-Djava.awt.headless=true", marker(node["name"]),
+            "-Dlog4j2.configurationFile=" + LOG4J, "-Dk2.log.file=" + log_path(node["name"])]
+    argv += jmx_agent_args(node, "kafka.yml") + ["-cp", classpath, "kafka.Kafka", config]
     return spawn(node["name"], argv)
 
 
@@ -553,9 +583,9 @@ def wait_kafka(layout, names, deadline):
 
 
 def start_registry(layout, reg, java, runner):
-    argv = [java, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "%s%s@%s" % (MARKER, reg["name"], stack_dir()),
-            "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=%d" % reg["port"],
+    argv = [java, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", marker(reg["name"])]
+    argv += jmx_agent_args(reg, "schema-registry.yml")
+    argv += ["-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=%d" % reg["port"],
             "-Dapicurio.storage.kind=kafkasql",
             "-Dapicurio.kafkasql.bootstrap.servers=" + layout["bootstrap_servers"],
             "-Dapicurio.rest.deletion.artifact.enabled=true",
@@ -609,6 +639,74 @@ def set_global_compatibility(layout):
             return
 
 
+# ---------------------------------------------------------------- monitoring
+
+
+def jmx_agent_args(item, rules):
+    """-javaagent for the Prometheus JMX exporter, serving 127.0.0.1:<metrics_port>, when the stack monitors."""
+    if not item.get("metrics_port"):
+        return []
+    return ["-javaagent:%s=127.0.0.1:%d:%s" % (jmx_agent(), item["metrics_port"], os.path.join(JMX_RULES, rules))]
+
+
+def jmx_agent():
+    group, artifact, version = JMX_AGENT
+    jar = os.path.join(cache_dir(), "%s-%s.jar" % (artifact, version))
+    if not os.path.exists(jar):
+        os.makedirs(cache_dir(), exist_ok=True)
+        run_maven(["-f", POM, "org.apache.maven.plugins:maven-dependency-plugin:2.8:get", "-Dtransitive=false",
+                   "-Dartifact=%s:%s:%s" % JMX_AGENT, "-Ddest=" + jar + ".partial"],
+                  "the Prometheus JMX exporter agent (%s:%s:%s)" % JMX_AGENT)
+        os.replace(jar + ".partial", jar)
+    return jar
+
+
+def prometheus_config(layout):
+    """Scrape every 2 s (a test sees a rate within seconds); the runbook's alert rules loaded."""
+    jobs = [("kafka", [n for n in layout["nodes"]]), ("schema-registry", layout["registries"])]
+    lines = ["global:", "  scrape_interval: 2s", "  evaluation_interval: 2s",
+             "rule_files:", "  - %s" % json.dumps(ALERT_RULES), "scrape_configs:"]
+    for job, items in jobs:
+        lines += ["  - job_name: %s" % job, "    static_configs:", "      - targets: %s" % json.dumps(
+            ["127.0.0.1:%d" % i["metrics_port"] for i in items])]
+    lines += ["  - job_name: prometheus", "    static_configs:",
+              "      - targets: [\"127.0.0.1:%d\"]" % layout["prometheus"]["port"]]
+    return "\n".join(lines) + "\n"
+
+
+def start_prometheus(layout):
+    binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+    if not os.path.exists(binary):
+        raise StackError("MONITORING=1 runs Prometheus, and it is not installed: `sudo apt-get install prometheus` "
+                         "(Debian's package; `make promtool` installs it as root without starting its service)")
+    path = os.path.join(stack_dir(), "config", "prometheus.yml")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as handle:
+        handle.write(prometheus_config(layout))
+    argv = [binary, marker("prometheus"), "--web.listen-address=127.0.0.1:%d" % layout["prometheus"]["port"],
+            "--storage.tsdb.path=" + os.path.join(stack_dir(), "prometheus-data"),
+            "--storage.tsdb.retention.time=1d", "--web.enable-lifecycle"]
+    return spawn("prometheus", argv)
+
+
+def wait_prometheus(layout, deadline):
+    url = layout["prometheus"]["url"] + "/-/ready"
+    while True:
+        if our_pid("prometheus") is None:
+            raise StackError("prometheus exited during start-up. Last lines of %s:\n%s"
+                             % (log_path("prometheus"), tail(log_path("prometheus"))))
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise StackError("prometheus did not answer %s within %ds. Last lines of %s:\n%s"
+                             % (url, timeout(), log_path("prometheus"), tail(log_path("prometheus"))))
+        time.sleep(0.5)
+
+
 # ---------------------------------------------------------------- commands
 
 
@@ -632,10 +730,10 @@ def cmd_up(only=None):
         cmd_status()
         return []
     for name in todo:
-        for node in layout["nodes"]:
-            if node["name"] == name and node.get("sasl_port") and port_holder(node["sasl_port"]):
-                raise StackError("port %d, the SASL listener of %s, is already in use by: %s"
-                                 % (node["sasl_port"], name, port_holder(node["sasl_port"])))
+        for port, what in extra_ports(layout, name):
+            if port_holder(port):
+                raise StackError("port %d, %s of %s, is already in use by: %s"
+                                 % (port, what, name, port_holder(port)))
         holder = port_holder(service_port(layout, name))
         if holder:
             raise StackError("port %d, needed by %s, is already in use by: %s. Stop that process or set "
@@ -670,6 +768,9 @@ def start_services(layout, todo, java):
             start_registry(layout, reg, java, runner)
         wait_registries(layout, todo, deadline)
         set_global_compatibility(layout)
+    if "prometheus" in todo:
+        start_prometheus(layout)
+        wait_prometheus(layout, deadline)
 
 
 def layout_differs(layout):
@@ -729,6 +830,10 @@ def cmd_status(as_json=False):
         print("  SASL_PLAINTEXT:       %s (SCRAM-SHA-512, user %s)" % (layout["sasl"]["bootstrap_servers"],
                                                                        layout["sasl"]["username"]))
     print("  schema_registry_urls: %s" % ", ".join(layout["schema_registry_urls"]))
+    if layout.get("prometheus"):
+        print("  prometheus:           %s (scrapes the JMX exporter agents on %s)" % (
+            layout["prometheus"]["url"], ", ".join(str(p) for i in _items(layout)
+                                                   for p, w in extra_ports(layout, i["name"]) if "JMX" in w)))
     print("  total resident memory: %d MiB" % (sum(i["rss_kib"] for i in items) // 1024))
     print("  logs: %s" % os.path.join(stack_dir(), "logs"))
     return 0 if up else 3
@@ -776,6 +881,8 @@ def check_alive(layout):
             http("GET", registry_url(reg) + "/subjects")
         except (OSError, ValueError) as exc:
             problems.append("%s runs but does not answer %s (%s)" % (reg["name"], registry_url(reg), exc))
+    if layout.get("prometheus") and our_pid("prometheus") is None:
+        problems.append("prometheus is not running")
     return ["%s. Last lines of %s:\n%s" % (p, log_path(p.split()[0]), tail(log_path(p.split()[0])))
             for p in problems]
 
@@ -787,6 +894,10 @@ def cmd_run(command):
     layout = load_layout()
     env = dict(os.environ, K2_KAFKA_BOOTSTRAP_SERVERS=layout["bootstrap_servers"],
                K2_SCHEMA_REGISTRY_URLS=",".join(layout["schema_registry_urls"]))
+    for name in ("MONITORING", "K2_MONITORING"):  # for this stack only, not for stacks the command starts
+        env.pop(name, None)
+    if layout.get("prometheus"):
+        env["K2_PROMETHEUS_URL"] = layout["prometheus"]["url"]
     try:
         code = subprocess.call(command, env=env)
         dead = check_alive(layout)
