@@ -24,7 +24,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
 CHECKS = ['kafka', 'partitions', 'drift', 'registry', 'lag', 'imbalance', 'leaders', 'rate', 'disk']
-KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance', 'leaders', 'rate'])
+KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance', 'leaders', 'rate', 'disk'])
 
 
 def registry_clients(params):
@@ -145,6 +145,58 @@ def disk_findings(disks, warning, critical):
     return out
 
 
+def _size(value):
+    for unit, scale in (('GiB', 2 ** 30), ('MiB', 2 ** 20), ('KiB', 2 ** 10)):
+        if value >= scale:
+            return '%.1f %s' % (float(value) / scale, unit)
+    return '%d B' % value
+
+
+def log_dir_disk_findings(log_dirs, warning, critical):
+    """Broker disk usage from DescribeLogDirs (KIP-827): per log directory, (total - usable) / total, as the
+    broker itself measures the file system its log directory is on."""
+    out = []
+    for broker, dirs in sorted(log_dirs.items()):
+        if not isinstance(dirs, list):
+            out.append(finding('disk', WARNING, 'broker %s' % broker, message='broker %s: disk usage unknown: %s. '
+                               'Or measure with df on the broker hosts: k2_health_disk_source: df and '
+                               'k2_broker_data_dir on each broker host' % (broker, dirs)))
+            continue
+        for item in dirs:
+            where = 'broker %s:%s' % (broker, item['log_dir'])
+            if item['error'] or item['total_bytes'] is None or item['usable_bytes'] is None:
+                why = item['error'] or 'the broker reports no totals (Kafka before 3.3)'
+                out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s; use '
+                                   'k2_health_disk_source: df' % (where, why)))
+                continue
+            used = item['total_bytes'] - item['usable_bytes']
+            pct = round(100.0 * used / max(item['total_bytes'], 1), 1)
+            status = threshold_status(pct, warning, critical)
+            limit = critical if status == CRITICAL else warning
+            out.append(finding('disk', status, where, pct, limit, '%s: %.1f%% used, %s of %s (log dir totals)%s' % (
+                where, pct, _size(used), _size(item['total_bytes']), '' if status == OK else ', above %g%%' % limit)))
+    return out
+
+
+def leader_bytes(live, log_dirs, names):
+    """{topic: {partition: bytes}} from each partition's leader's log directories, for the topics whose every
+    partition's size is known."""
+    out = {}
+    for name in names:
+        sizes = {}
+        for part in live[name]['partition_details']:
+            dirs = log_dirs.get(part['leader'])
+            key = (name, part['partition'])
+            found = [d['partitions'][key] for d in dirs if key in d['partitions']] if isinstance(dirs, list) else []
+            if not found:
+                break
+            sizes[part['partition']] = sum(found)
+        else:
+            if sizes:
+                out[name] = sizes
+    return out
+
+
 def leader_findings(live, broker_ids, limit):
     """Leaders per broker: a warning for each broker that leads more than its share of the partitions by more
     than `limit` percent (one broker carrying the others' leaders, as after a restart without a preferred-leader
@@ -234,20 +286,25 @@ class HealthCheck:
         self.expected = topic_specs(self.config) if self.config else None
         self.subjects = [s['subject'] for s in subject_specs(self.config)] if self.config else []
         self._latest_offsets = None
+        self.log_dirs = None
 
     def run(self):
         findings, facts = [], {}
-        self._latest_offsets = None   # read again on every run (wait_for polls)
+        self._latest_offsets = self.log_dirs = None   # read again on every run (wait_for polls)
         if self.checks & KAFKA_CHECKS:
             findings += self._kafka(facts)
         if 'registry' in self.checks:
             findings += self._registries(facts)
+        limits = self.o.get('disk_warning') or 70, self.o.get('disk_critical') or 90
         if 'disk' in self.checks and self.o.get('disks') is not None:
-            findings += disk_findings(self.o['disks'], self.o.get('disk_warning') or 70, self.o.get('disk_critical') or 90)
+            findings += disk_findings(self.o['disks'], *limits)
+        elif 'disk' in self.checks and self.log_dirs is not None:
+            findings += log_dir_disk_findings(self.log_dirs, *limits)
         status = overall(findings)
         return {'status': status, 'findings': findings, 'summary': summarize(findings), 'kafka': facts.get('kafka'),
                 'registries': facts.get('registries', []), 'state': facts.get('state', {}),
-                'lag_per_topic': facts.get('lag_per_topic', {})}
+                'lag_per_topic': facts.get('lag_per_topic', {}),
+                'partition_bytes': facts.get('partition_bytes', {})}
 
     # -- kafka ------------------------------------------------------------------------------------
 
@@ -270,6 +327,11 @@ class HealthCheck:
                                ' of %d expected' % expected if expected else '', len(names))))
         try:
             live = self.admin.describe_topics(names)
+            if 'imbalance' in self.checks or 'disk' in self.checks and self.o.get('disks') is None:
+                self.log_dirs = self.admin.describe_log_dirs(brokers)
+                facts['partition_bytes'] = dict(
+                    (name, dict((str(p), size) for p, size in sizes.items()))
+                    for name, sizes in leader_bytes(live, self.log_dirs, self._managed(live)).items())
             if 'partitions' in self.checks:
                 out += self._partitions(live, facts)
             if 'drift' in self.checks and self.expected is not None:
@@ -402,25 +464,37 @@ class HealthCheck:
         return findings
 
     def _imbalance(self, live):
+        """On bytes (the leaders' log directories) for topics of at least imbalance_min_bytes; on messages (end
+        minus start offsets) for the others, and where the sizes are unknown."""
         names = self._managed(live)
-        parts = [(n, p['partition']) for n in sorted(names) for p in live[n]['partition_details']]
-        if not parts:
-            return []
-        earliest, latest = self.admin.list_offsets(parts, 'earliest'), self._latest(live, names)
-        limit, minimum = self.o.get('imbalance_warning', 20), self.o.get('imbalance_min_messages', 100)
+        limit = self.o.get('imbalance_warning', 20)
+        sizes = leader_bytes(live, self.log_dirs or {}, names)
+        by_bytes = [n for n in names if sum(sizes.get(n, {}).values()) >= self.o.get('imbalance_min_bytes', 2 ** 20)]
         out = []
-        for name in sorted(names):
+        for name in by_bytes:
+            counts = [sizes[name][p['partition']] for p in live[name]['partition_details']]
+            out += self._imbalance_finding(name, counts, limit, lambda v: _size(v), 'the leaders\' log dirs')
+        rest = sorted(set(names) - set(by_bytes))
+        parts = [(n, p['partition']) for n in rest for p in live[n]['partition_details']]
+        if not parts:
+            return out
+        earliest, latest = self.admin.list_offsets(parts, 'earliest'), self._latest(live, names)
+        for name in rest:
             counts = [latest[(name, p['partition'])] - earliest[(name, p['partition'])]
                       for p in live[name]['partition_details']]
-            pct = imbalance_percent(counts)
-            if pct is None or sum(counts) < minimum:
-                continue
-            hot = counts.index(max(counts))
-            status = threshold_status(pct, limit)
-            out.append(finding('imbalance', status, name, pct, limit,
-                               '%s: partition %d holds %d of %d messages, %.1f%% above the mean' % (
-                                   name, hot, max(counts), sum(counts), pct)))
-        return out
+            if sum(counts) >= self.o.get('imbalance_min_messages', 100):
+                out += self._imbalance_finding(name, counts, limit, lambda v: '%d messages' % v, 'offsets')
+        return sorted(out, key=lambda f: f['subject'])
+
+    @staticmethod
+    def _imbalance_finding(name, counts, limit, show, basis):
+        pct = imbalance_percent(counts)
+        if pct is None:
+            return []
+        hot = counts.index(max(counts))
+        return [finding('imbalance', threshold_status(pct, limit), name, pct, limit,
+                        '%s: partition %d holds %s of %s, %.1f%% above the mean (%s)' % (
+                            name, hot, show(max(counts)), show(sum(counts)), pct, basis))]
 
     # -- registries -------------------------------------------------------------------------------
 
@@ -554,6 +628,14 @@ def prometheus_text(result, now=None):
             for topic, lag in sorted(lags[group].items()):
                 lines.append('kafka_consumergroup_lag{consumergroup="%s",topic="%s"} %d'
                              % (_label(group), _label(topic), lag))
+    sizes = result.get('partition_bytes') or {}
+    if sizes:
+        lines += ['# HELP k2_partition_size_bytes Bytes of each managed partition on its leader (DescribeLogDirs).',
+                  '# TYPE k2_partition_size_bytes gauge']
+        for topic in sorted(sizes):
+            for partition, size in sorted(sizes[topic].items(), key=lambda kv: int(kv[0])):
+                lines.append('k2_partition_size_bytes{cluster="%s",topic="%s",partition="%s"} %d'
+                             % (cluster, _label(topic), partition, size))
     lines += ['# HELP k2_health_last_run_timestamp_seconds When kafka_health last ran.',
               '# TYPE k2_health_last_run_timestamp_seconds gauge',
               'k2_health_last_run_timestamp_seconds %d' % int(now or time.time())]

@@ -17,6 +17,7 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.k2.kafka_ops.plugins.module_utils import kafka_wire
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 
 CONFLUENT_KAFKA_MIN = (2, 3, 0)
@@ -252,6 +253,13 @@ class KafkaAdmin:
             'under_replicated_partitions': sorted(under),
             'offline_partitions': sorted(offline),
         }
+
+    def describe_log_dirs(self, brokers=None):
+        """{broker id: [{log_dir, error, total_bytes, usable_bytes, partitions: {(topic, partition): bytes}}]}, or
+        {broker id: message} for a broker that could not be asked. confluent-kafka has no DescribeLogDirs, so it
+        goes over kafka_wire with this client's connection options, one connection per broker."""
+        brokers = brokers if brokers is not None else self.describe_cluster()['brokers']
+        return kafka_wire.describe_log_dirs(brokers, self.params, self.timeout)
 
     def list_topic_names(self):
         """Every topic name, internal ones included: one metadata request."""

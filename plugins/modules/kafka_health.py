@@ -97,10 +97,13 @@ options:
     default: 3600
   disks:
     description:
-      - For the C(disk) check, each broker log folder's usage as the health role measures it with C(df) on the
-        broker hosts (C({host, path, mount, total_bytes, used_bytes, available_bytes}), or C({host, path, error})).
-        Kafka's DescribeLogDirs would give the same from the brokers, but confluent-kafka has no call for it.
-      - Without it the C(disk) check is skipped.
+      - For the C(disk) check, each broker log folder's usage as measured with C(df) on the broker hosts
+        (C({host, path, mount, total_bytes, used_bytes, available_bytes}), or C({host, path, error})); the health
+        role passes it with C(k2_health_disk_source=df).
+      - Without it, the C(disk) check asks every broker for its log directories (DescribeLogDirs, sent by this
+        collection's own minimal client because confluent-kafka has no call for it) and judges each by the total
+        and usable bytes the broker reports (Kafka 3.3 and later, KIP-827). That needs DESCRIBE on the cluster
+        and nothing on the broker hosts.
     type: list
     elements: dict
   disk_warning:
@@ -133,9 +136,16 @@ options:
     type: float
     default: 20
   imbalance_min_messages:
-    description: Topics with fewer messages than this are not judged for imbalance.
+    description: Topics with fewer messages than this are not judged for imbalance on messages.
     type: int
     default: 100
+  imbalance_min_bytes:
+    description:
+      - Topics of at least this many bytes (the partitions' leaders' log directories, from DescribeLogDirs) are
+        judged for imbalance on bytes; smaller ones, and topics whose sizes are unknown, on messages (end minus
+        start offsets).
+    type: int
+    default: 1048576
   fail_on:
     description: Fail the task when the overall status reaches this level.
     type: str
@@ -211,6 +221,13 @@ attempts:
   description: How many times the checks ran (more than one with O(wait_for)).
   returned: always
   type: int
+partition_bytes:
+  description:
+    - Bytes of each managed topic's partitions on their leaders' log directories (DescribeLogDirs), by topic and
+      partition; read when the C(imbalance) or C(disk) check runs. Empty when the brokers could not be asked.
+  returned: always
+  type: dict
+  sample: {market.equities.trades.asx: {"0": 1048576, "1": 1032192}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -247,6 +264,7 @@ def main():
         disk_critical=dict(type='float', default=90),
         imbalance_warning=dict(type='float', default=20),
         imbalance_min_messages=dict(type='int', default=100),
+        imbalance_min_bytes=dict(type='int', default=1048576),
         fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),
         wait_for=dict(type='str', choices=['ok', 'warning']),
         wait_timeout=dict(type='int', default=120),

@@ -139,21 +139,70 @@ def test_a_scheduled_check_writes_prometheus_text_that_promtool_accepts(k2, admi
     assert not in_check_mode.exists()
 
 
-def test_broker_disk_usage_from_df_on_the_broker_hosts_crosses_lowered_thresholds(tmp_path):
-    """The dev disk is nowhere near 70 %: with the thresholds lowered around its real usage, the same run warns,
-    then is critical (df runs on the broker hosts of inventories/local, whose k2_broker_data_dir is the node's)."""
-    used = shutil.disk_usage(os.environ.get("K2_STACK_DIR") or os.path.join(REPO, ".stack"))
-    percent = 100.0 * used.used / (used.used + used.free)
+@pytest.mark.parametrize("source", ["log_dirs", "df"])
+def test_broker_disk_usage_crosses_lowered_thresholds(source, stack):
+    """With the thresholds lowered around the dev disk's real usage, the same run warns, then is critical. log_dirs:
+    the broker's own totals (DescribeLogDirs v4: used = total - usable); df: df on the broker hosts of
+    inventories/local, whose k2_broker_data_dir is the node's (used / (used + available)). The expected percent
+    is measured here with statvfs, not with our code."""
+    fs = os.statvfs(os.path.join(stack["stack_dir"], "data"))
+    total, free, avail = fs.f_blocks * fs.f_frsize, fs.f_bfree * fs.f_frsize, fs.f_bavail * fs.f_frsize
+    percent = 100.0 * (total - avail) / total if source == "log_dirs" else 100.0 * (total - free) / (total - free + avail)
     low, lower = round(max(percent - 5, 0.5), 1), round(max(percent - 2, 1), 1)
     for warning, critical, expected in ((low, 99.5, "WARNING"), (low, lower, "CRITICAL")):
         request = {"k2_health_checks": ["disk"], "k2_health_fail_on": "never", "k2_health_disk_warning": warning,
-                   "k2_health_disk_critical": critical}
+                   "k2_health_disk_critical": critical, "k2_health_disk_source": source}
         rc, out, dummy = run_playbook("health_check.yml", request)
         assert rc == 0, out[-3000:]
         line = [l for l in out.splitlines() if " disk " in l and "used" in l]
         assert line and line[0].strip().strip('"').strip().startswith(expected), out[-3000:]
-    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_checks": ["disk"]})
+        assert ("log dir totals" in line[0]) == (source == "log_dirs"), line
+        shown = float(line[0].split("%")[0].split()[-1])
+        assert abs(shown - percent) < 1.0, (shown, percent)
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_checks": ["disk"], "k2_health_disk_source": source})
     assert rc == 0 and "ok       disk" in out, out[-3000:]
+
+
+def test_describe_log_dirs_sizes_match_the_segment_files_on_disk(k2, stack, bootstrap_servers):
+    """kafka_wire's DescribeLogDirs, version 4 and version 1, against the broker's data folder read directly."""
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_wire import Connection
+    produce(bootstrap_servers, k2["topic"], 500, partition=2)
+    node = stack["nodes"][0]
+    conn = Connection("127.0.0.1", node["port"], {}, 10)
+    try:
+        v4, v1 = conn.describe_log_dirs(), conn.describe_log_dirs(max_version=1)
+    finally:
+        conn.close()
+    data = os.path.join(stack["stack_dir"], "data", node["name"])
+    assert [d["log_dir"] for d in v4] == [data] and v4[0]["error"] is None
+    fs = os.statvfs(data)
+    assert v4[0]["total_bytes"] == fs.f_blocks * fs.f_frsize
+    assert abs(v4[0]["usable_bytes"] - fs.f_bavail * fs.f_frsize) < 256 * 2 ** 20
+    assert v1[0]["total_bytes"] is None and v1[0]["partitions"] == v4[0]["partitions"]
+    for partition in range(3):
+        folder = os.path.join(data, "%s-%d" % (k2["topic"], partition))
+        on_disk = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder) if f.endswith(".log"))
+        assert v4[0]["partitions"][(k2["topic"], partition)] == on_disk
+    assert v4[0]["partitions"][(k2["topic"], 2)] > 500 * 10 > v4[0]["partitions"][(k2["topic"], 0)]
+
+
+def test_a_topic_skewed_in_bytes_is_an_imbalance_warning_with_its_partition_sizes(k2, bootstrap_servers):
+    """Even message counts, uneven bytes: judged on the leaders' log dirs once the topic is big enough."""
+    producer = Producer({"bootstrap.servers": bootstrap_servers, "linger.ms": 20})
+    for partition, size in ((0, 4000), (1, 1000), (2, 1000)):
+        for dummy in range(300):
+            producer.produce(k2["topic"], value=b"x" * size, partition=partition)
+    assert producer.flush(30) == 0
+    result = k2["health"](checks=["imbalance"])
+    finding = [f for f in result["findings"] if f["check"] == "imbalance"][0]
+    assert finding["status"] == "warning" and "partition 0 holds" in finding["message"], finding
+    assert "MiB" in finding["message"] and "log dirs" in finding["message"]
+    sizes = result["partition_bytes"][k2["topic"]]
+    assert sizes["0"] > 3 * sizes["1"] > 0 and finding["value"] == pytest.approx(
+        100.0 * (sizes["0"] - sum(sizes.values()) / 3.0) / (sum(sizes.values()) / 3.0), abs=0.1)
+    even = k2["health"](checks=["imbalance"], imbalance_min_bytes=10 ** 12)  # too small for bytes: messages
+    assert [(f["status"], "(offsets)" in f["message"]) for f in even["findings"] if f["check"] == "imbalance"] == [
+        ("ok", True)]
 
 
 def test_a_topic_short_of_partitions_is_drift(k2, tmp_path):

@@ -90,6 +90,8 @@ class FakeClusterAdmin(FakeAdmin):
         self.down = down
         self.isr = {}                  # {(topic, partition): [isr]} overrides
         self.active = set()            # groups with members
+        self.sizes = {}                # {(topic, partition): bytes} on broker 1's log dir
+        self.disk = (100 * 2 ** 30, 90 * 2 ** 30)  # broker log dirs' (total, usable) bytes
 
     def _check(self):
         if self.down:
@@ -100,6 +102,12 @@ class FakeClusterAdmin(FakeAdmin):
         self._check()
         return {"cluster_id": "fake", "controller_id": 1,
                 "brokers": [{"id": i, "host": "h", "port": 9092, "rack": None} for i in range(1, self.brokers + 1)]}
+
+    def describe_log_dirs(self, brokers):
+        self.calls.append(("describe_log_dirs", [b["id"] for b in brokers]))
+        return dict((b["id"], [{"log_dir": "/data/%d" % b["id"], "error": None, "total_bytes": self.disk[0],
+                                "usable_bytes": self.disk[1],
+                                "partitions": dict(self.sizes) if b["id"] == 1 else {}}]) for b in brokers)
 
     def list_topic_names(self):
         self._check()

@@ -265,13 +265,15 @@ def test_findings_in_prometheus_text_format_feed_the_alert_rules():
     from ansible_collections.k2.kafka_ops.plugins.module_utils.health import prometheus_text, run_health
     admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 1, "replication_factor": 1}},
                              offsets={(TOPIC, 0): (0, 1500)}, groups={'g"1': {(TOPIC, 0): 300}})
-    result = run_health(admin, [], {"checks": ["kafka", "lag"], "lag_critical_for": 0})
+    admin.sizes = {(TOPIC, 0): 4096}
+    result = run_health(admin, [], {"checks": ["kafka", "lag", "disk"], "lag_critical_for": 0})
     text = prometheus_text(result, now=1700000000)
     lines = text.splitlines()
     assert 'k2_health_status{cluster="fake"} 1' in lines
     assert 'k2_health_finding_status{cluster="fake",check="lag",subject="g\\"1"} 1' in lines
     assert 'k2_health_finding_value{cluster="fake",check="lag",subject="g\\"1"} 1200' in lines
     assert 'kafka_consumergroup_lag{consumergroup="g\\"1",topic="%s"} 1200' % TOPIC in lines
+    assert 'k2_partition_size_bytes{cluster="fake",topic="%s",partition="0"} 4096' % TOPIC in lines
     assert lines[-1] == "k2_health_last_run_timestamp_seconds 1700000000" and text.endswith("\n")
     assert all(line.startswith("#") or re.match(r'^[a-z_][a-z0-9_]*(\{.*\})? -?[0-9.e+]+$', line) for line in lines), text
 
@@ -345,3 +347,52 @@ def test_the_imbalance_and_rate_checks_read_the_end_offsets_once_per_run():
     reads.clear()
     run_health(admin, [], {"checks": ["imbalance", "rate"], "rate_interval": 1, "sleep": lambda s: None})
     assert sorted(reads) == ["earliest", "latest", "latest"]   # the rate's second sample is read after the wait
+
+
+def test_imbalance_is_judged_on_bytes_when_the_leaders_log_dirs_know_them():
+    mib = 2 ** 20
+    admin = FakeClusterAdmin({TOPIC: {"partitions": 3, "replication_factor": 1}},
+                             offsets={(TOPIC, 0): (0, 1000), (TOPIC, 1): (0, 1000), (TOPIC, 2): (0, 1000)})
+    admin.sizes = {(TOPIC, 0): 3 * mib, (TOPIC, 1): mib, (TOPIC, 2): mib}
+    result = run(admin, checks=["imbalance"])
+    finding = by_check(result, "imbalance")[0]
+    # the messages are even (1000 each); the bytes are not: 3 MiB against a mean of 5/3 MiB
+    assert finding["status"] == "warning" and finding["value"] == 80.0
+    assert "partition 0 holds 3.0 MiB of 5.0 MiB" in finding["message"] and "log dirs" in finding["message"]
+    assert result["partition_bytes"] == {TOPIC: {"0": 3 * mib, "1": mib, "2": mib}}
+    # below imbalance_min_bytes the same topic is judged on its (even) messages
+    small = by_check(run(admin, checks=["imbalance"], imbalance_min_bytes=10 * mib), "imbalance")[0]
+    assert small["status"] == "ok" and small["value"] == 0.0 and "(offsets)" in small["message"]
+
+
+def test_disk_usage_from_the_brokers_log_dirs():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import log_dir_disk_findings
+    gib = 2 ** 30
+    admin = FakeClusterAdmin({}, brokers=2)
+    for usable, expected in ((90 * gib, "ok"), (25 * gib, "warning"), (5 * gib, "critical")):
+        admin.disk = (100 * gib, usable)
+        disk = by_check(run(admin, checks=["disk"]), "disk")
+        assert [(f["subject"], f["status"]) for f in disk] == [("broker 1:/data/1", expected),
+                                                               ("broker 2:/data/2", expected)]
+        assert disk[0]["value"] == 100 - usable / gib
+    assert ("describe_log_dirs", [1, 2]) in admin.calls
+    odd = log_dir_disk_findings({1: "cannot connect to broker h:9092", 2: [
+        {"log_dir": "/d", "error": None, "total_bytes": None, "usable_bytes": None, "partitions": {}}]}, 70, 90)
+    assert [f["status"] for f in odd] == ["warning", "warning"]
+    assert "k2_health_disk_source: df" in odd[0]["message"] and "before 3.3" in odd[1]["message"]
+    # df results, when given, are judged instead and the brokers are not asked
+    admin.calls[:] = []
+    run(admin, checks=["disk"], disks=[])
+    assert not [c for c in admin.calls if c[0] == "describe_log_dirs"]
+
+
+def test_scram_sha_256_follows_rfc_7677():
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_wire import Scram
+    scram = Scram("SCRAM-SHA-256", "user", "pencil", nonce="rOprNGfwEbeRWgbNEkqO")
+    assert scram.first() == b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+    final = scram.final(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+    assert final == (b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+                     b"p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    scram.verify(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", "h:1")
+    with pytest.raises(Exception, match="server signature"):
+        scram.verify(b"v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", "h:1")

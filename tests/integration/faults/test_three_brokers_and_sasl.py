@@ -93,8 +93,22 @@ def test_modules_authenticate_with_scram(sasl, unique):
     assert created["changed"], created
     info = run_module("kafka_topic_info", names=[topic], **sasl)
     assert info["topics"][0]["partitions"] == 3
-    health = run_module("kafka_health", checks=["kafka", "partitions", "lag"], fail_on="never", **sasl)
+    health = run_module("kafka_health", checks=["kafka", "partitions", "lag", "disk", "imbalance"], fail_on="never",
+                        managed_pattern="^faults\\.%s\\." % unique, **sasl)
     assert health["kafka"]["reachable"] and len(health["kafka"]["brokers"]) == 3
+    # DescribeLogDirs goes over our own client (kafka_wire), authenticated with SCRAM-SHA-512 on each broker
+    disks = [f for f in health["findings"] if f["check"] == "disk"]
+    assert sorted(f["subject"].split(":")[0] for f in disks) == ["broker 1", "broker 2", "broker 3"], disks
+    assert all("log dir totals" in f["message"] for f in disks), disks
+    assert health["partition_bytes"] == {topic: {"0": 0, "1": 0, "2": 0}}
+    wrong = run_module("kafka_health", checks=["disk"], fail_on="never",
+                       **dict(sasl, sasl_password="not-the-password", request_timeout=8))
+    assert wrong["status"] == "critical" and "not-the-password" not in str(wrong)
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_wire import Connection
+    host, port = sasl["bootstrap_servers"].split(",")[0].rsplit(":", 1)
+    with pytest.raises(K2Error, match="refused authentication for 'k2admin'"):
+        Connection(host, int(port), dict(sasl, sasl_password="not-the-password"), 8)
     assert run_module("kafka_topic", name=topic, state="absent", **sasl)["changed"]
 
 
