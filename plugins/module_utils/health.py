@@ -473,7 +473,7 @@ class HealthCheck:
         out = []
         for name in by_bytes:
             counts = [sizes[name][p['partition']] for p in live[name]['partition_details']]
-            out += self._imbalance_finding(name, counts, limit, lambda v: _size(v), 'the leaders\' log dirs')
+            out += self._imbalance_finding(name, counts, limit, _size, 'the leaders\' log dirs')
         rest = sorted(set(names) - set(by_bytes))
         parts = [(n, p['partition']) for n in rest for p in live[n]['partition_details']]
         if not parts:
