@@ -173,8 +173,9 @@ def log_dir_disk_findings(log_dirs, warning, critical):
             pct = round(100.0 * used / max(item['total_bytes'], 1), 1)
             status = threshold_status(pct, warning, critical)
             limit = critical if status == CRITICAL else warning
-            out.append(finding('disk', status, where, pct, limit, '%s: %.1f%% used, %s of %s (log dir totals)%s' % (
-                where, pct, _size(used), _size(item['total_bytes']), '' if status == OK else ', above %g%%' % limit)))
+            out.append(finding('disk', status, where, pct, limit, '%s: %.1f%% used, %s usable of %s (log dir totals)%s'
+                               % (where, pct, _size(item['usable_bytes']), _size(item['total_bytes']),
+                                  '' if status == OK else ', above %g%%' % limit)))
     return out
 
 
