@@ -112,3 +112,30 @@ def test_the_runbook_s_alert_rules_are_loaded_and_evaluate(prometheus):
     assert wait_for(prometheus, 'count(up{job="schema-registry"} == 1)')[0]["value"][1] == "2"
     firing = [a["labels"]["alertname"] for a in api(prometheus, "alerts")["alerts"] if a["state"] == "firing"]
     assert "SchemaRegistryDown" not in firing
+
+
+def test_a_stopped_registry_raises_schema_registry_down(prometheus, stack):
+    """The alert pipeline end to end: the registry's agent stops answering, `up` drops to 0 and the runbook's
+    SchemaRegistryDown goes pending (it fires after its `for: 1m`); it clears once the registry is back."""
+    from conftest import devstack
+    registry = stack["registries"][0]
+    instance = "127.0.0.1:%d" % registry["metrics_port"]
+
+    def alert_state():
+        return [a["state"] for a in api(prometheus, "alerts")["alerts"]
+                if a["labels"]["alertname"] == "SchemaRegistryDown" and a["labels"].get("instance") == instance]
+
+    assert alert_state() == []
+    devstack("stop", registry["name"])
+    try:
+        deadline = time.time() + 30
+        while not alert_state() and time.time() < deadline:
+            time.sleep(1)
+        assert alert_state() in (["pending"], ["firing"])
+        assert query(prometheus, 'up{job="schema-registry", instance="%s"}' % instance)[0]["value"][1] == "0"
+    finally:
+        devstack("start", registry["name"])
+    deadline = time.time() + 30
+    while alert_state() and time.time() < deadline:
+        time.sleep(1)
+    assert alert_state() == []
