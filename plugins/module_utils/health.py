@@ -287,11 +287,13 @@ class HealthCheck:
         self.expected = topic_specs(self.config) if self.config else None
         self.subjects = [s['subject'] for s in subject_specs(self.config)] if self.config else []
         self._latest_offsets = None
-        self.log_dirs = None
+        self.log_dirs = None   # {broker id: [log dir] or message}, read once per run
+        self.sizes = {}        # {topic: {partition: bytes}} on the leaders, from log_dirs
 
     def run(self):
         findings, facts = [], {}
         self._latest_offsets = self.log_dirs = None   # read again on every run (wait_for polls)
+        self.sizes = {}
         if self.checks & KAFKA_CHECKS:
             findings += self._kafka(facts)
         if 'registry' in self.checks:
@@ -330,9 +332,9 @@ class HealthCheck:
             live = self.admin.describe_topics(names)
             if 'imbalance' in self.checks or 'disk' in self.checks and self.o.get('disks') is None:
                 self.log_dirs = self.admin.describe_log_dirs(brokers)
-                facts['partition_bytes'] = dict(
-                    (name, dict((str(p), size) for p, size in sizes.items()))
-                    for name, sizes in leader_bytes(live, self.log_dirs, self._managed(live)).items())
+                self.sizes = leader_bytes(live, self.log_dirs, self._managed(live))
+                facts['partition_bytes'] = dict((name, dict((str(p), size) for p, size in sizes.items()))
+                                                for name, sizes in self.sizes.items())
             if 'partitions' in self.checks:
                 out += self._partitions(live, facts)
             if 'drift' in self.checks and self.expected is not None:
@@ -469,11 +471,11 @@ class HealthCheck:
         minus start offsets) for the others, and where the sizes are unknown."""
         names = self._managed(live)
         limit = self.o.get('imbalance_warning', 20)
-        sizes = leader_bytes(live, self.log_dirs or {}, names)
-        by_bytes = [n for n in names if sum(sizes.get(n, {}).values()) >= self.o.get('imbalance_min_bytes', 2 ** 20)]
+        minimum = self.o.get('imbalance_min_bytes', 2 ** 20)
+        by_bytes = [n for n in names if sum(self.sizes.get(n, {}).values()) >= minimum]
         out = []
         for name in by_bytes:
-            counts = [sizes[name][p['partition']] for p in live[name]['partition_details']]
+            counts = [self.sizes[name][p['partition']] for p in live[name]['partition_details']]
             out += self._imbalance_finding(name, counts, limit, _size, 'the leaders\' log dirs')
         rest = sorted(set(names) - set(by_bytes))
         parts = [(n, p['partition']) for n in rest for p in live[n]['partition_details']]

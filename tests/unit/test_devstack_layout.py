@@ -36,10 +36,27 @@ def test_no_default_port_is_in_the_ephemeral_range(monkeypatch, brokers):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("BROKERS", brokers)
     monkeypatch.setenv("SASL", "1")
+    monkeypatch.setenv("MONITORING", "1")
     layout = devstack.plan_layout()
-    ports = [n[key] for n in layout["nodes"] for key in ("port", "controller_port", "sasl_port")]
-    ports += [r["port"] for r in layout["registries"]]
+    ports = [n[key] for n in layout["nodes"] for key in ("port", "controller_port", "sasl_port", "metrics_port")]
+    ports += [r[key] for r in layout["registries"] for key in ("port", "metrics_port")]
+    ports.append(layout["prometheus"]["port"])
     assert all(port < 32768 for port in ports), ports
+    assert len(set(ports)) == len(ports), ports
+
+
+def test_monitoring_adds_prometheus_and_an_agent_port_per_service(monkeypatch):
+    for var in ("BROKERS", "K2_KAFKA_PORT", "K2_REGISTRY1_PORT", "K2_REGISTRY2_PORT", "K2_PROMETHEUS_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MONITORING", "1")
+    layout = devstack.plan_layout()
+    assert devstack.services(layout) == ["kafka", "registry1", "registry2", "prometheus"]
+    assert layout["prometheus"]["url"] == "http://127.0.0.1:9090"
+    assert devstack.extra_ports(layout, "kafka") == [(9404, "the JMX exporter agent")]
+    assert "scrape_interval: 2s" in devstack.prometheus_config(layout)
+    assert '"127.0.0.1:9081", "127.0.0.1:9082"' in devstack.prometheus_config(layout)
+    monkeypatch.delenv("MONITORING")
+    assert "prometheus" not in devstack.services(devstack.plan_layout())
 
 
 def test_ports_are_overridable(monkeypatch):
