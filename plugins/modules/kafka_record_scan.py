@@ -121,6 +121,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
                                                                             schema_registry_argument_spec)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.scan import scan_topic
+from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import require_fastavro
 
 
 def main():
@@ -135,6 +136,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     require_confluent_kafka(module)
+    require_fastavro(module, {'schema': 'avro'})   # the records are decoded with their writer schemas
     params = module.params
     try:
         result = scan_topic(KafkaRecords(params), RegistryClient(params), params['topic'], params['partitions'],

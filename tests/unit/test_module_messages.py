@@ -42,15 +42,19 @@ def test_a_registry_only_health_check_builds_no_kafka_client(tmp_path):
     assert [f["check"] for f in result["findings"]] == ["registry"] and result["status"] == "critical"
 
 
-def test_without_fastavro_schema_subject_says_which_library_is_missing(tmp_path):
+@pytest.mark.parametrize("module,args", [
+    ("schema_subject", {"subject": "s-value", "schema": {"type": "string"}}),
+    ("kafka_record_scan", {"topic": "market.equities.trades.asx", "bootstrap_servers": "127.0.0.1:9"}),
+    ("kafka_smoke_test", {"targets": [], "bootstrap_servers": "127.0.0.1:9"}),
+])
+def test_without_fastavro_a_module_that_reads_avro_says_which_library_is_missing(tmp_path, module, args):
     blocker = tmp_path / "fastavro"
     blocker.mkdir()
     (blocker / "__init__.py").write_text("raise ImportError('No module named fastavro (hidden by the test)')\n")
-    payload = {"ANSIBLE_MODULE_ARGS": {"subject": "s-value", "schema": {"type": "string"},
-                                       "schema_registry_urls": ["http://127.0.0.1:9"],
-                                       "_ansible_remote_tmp": "/tmp", "_ansible_keep_remote_files": False}}
+    payload = {"ANSIBLE_MODULE_ARGS": dict(args, schema_registry_urls=["http://127.0.0.1:9"], _ansible_remote_tmp="/tmp",
+                                           _ansible_keep_remote_files=False)}
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), COLLECTIONS]))
-    proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules.schema_subject"],
+    proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules." + module],
                           input=json.dumps(payload), capture_output=True, text=True, env=env, timeout=120,
                           check=False)
     result = json.loads(proc.stdout)
