@@ -51,13 +51,12 @@ def health_names():
 
 
 def produced_by_job():
-    jobs = dict((job["job_name"], set()) for job in load_yaml("docker", "prometheus.yml")["scrape_configs"])
     by_exporter = {"kafka": jmx_names("kafka.yml"), "schema-registry": jmx_names("schema-registry.yml"),
                    "kafka-exporter": KAFKA_EXPORTER, "kafka-node": NODE_EXPORTER | health_names(),
                    "prometheus": set()}
-    for job in jobs:
-        jobs[job] = by_exporter[job] | {"up"}  # Prometheus adds `up` for every target
-    return jobs
+    # {job: names} for the jobs docker/prometheus.yml scrapes; Prometheus adds `up` for every target
+    return dict((job["job_name"], by_exporter[job["job_name"]] | {"up"})
+                for job in load_yaml("docker", "prometheus.yml")["scrape_configs"])
 
 
 def metric_names(expr):

@@ -123,28 +123,6 @@ def df_usage(results):
     return out
 
 
-def disk_findings(disks, warning, critical):
-    """Broker disk usage as df counts it (used / (used + available)): warning above `warning` %, critical above
-    `critical` %."""
-    out = []
-    for disk in disks:
-        place = disk.get('mount') or disk.get('path')
-        where = '%s:%s' % (disk.get('host'), place) if place else str(disk.get('host'))
-        if disk.get('error'):
-            out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s' % (where, disk['error'])))
-            continue
-        pct = round(100.0 * disk['used_bytes'] / max(disk['used_bytes'] + disk['available_bytes'], 1), 1)
-        status = threshold_status(pct, warning, critical)
-        out.append(finding('disk', status, where, pct, critical if status == CRITICAL else warning,
-                           '%s (%s): %.1f%% used, %.1f of %.1f GiB%s' % (
-                               where, disk.get('path'), pct, disk['used_bytes'] / 2.0 ** 30,
-                               disk['total_bytes'] / 2.0 ** 30,
-                               '' if status == OK else ', above %g%%' % (critical if status == CRITICAL else warning))))
-    if not disks:
-        out.append(finding('disk', OK, 'brokers', message='disk: no broker host with k2_broker_data_dir to measure'))
-    return out
-
-
 def _size(value):
     for unit, scale in (('GiB', 2 ** 30), ('MiB', 2 ** 20), ('KiB', 2 ** 10)):
         if value >= scale:
@@ -152,9 +130,35 @@ def _size(value):
     return '%d B' % value
 
 
+def usage_finding(where, used, available, total, warning, critical, source):
+    """A disk's usage as df counts it, used / (used + available): warning above `warning` %, critical above
+    `critical` %. `source` says where the numbers come from."""
+    pct = round(100.0 * used / max(used + available, 1), 1)
+    status = threshold_status(pct, warning, critical)
+    limit = critical if status == CRITICAL else warning
+    return finding('disk', status, where, pct, limit, '%s: %.1f%% used, %s available of %s (%s)%s' % (
+        where, pct, _size(available), _size(total), source, '' if status == OK else ', above %g%%' % limit))
+
+
+def disk_findings(disks, warning, critical):
+    """Broker disk usage from df on the broker hosts (df_usage)."""
+    out = []
+    for disk in disks:
+        place = disk.get('mount') or disk.get('path')
+        where = '%s:%s' % (disk.get('host'), place) if place else str(disk.get('host'))
+        if disk.get('error'):
+            out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s' % (where, disk['error'])))
+            continue
+        out.append(usage_finding(where, disk['used_bytes'], disk['available_bytes'], disk['total_bytes'], warning,
+                                 critical, 'df of %s' % disk.get('path')))
+    if not disks:
+        out.append(finding('disk', OK, 'brokers', message='disk: no broker host with k2_broker_data_dir to measure'))
+    return out
+
+
 def log_dir_disk_findings(log_dirs, warning, critical):
-    """Broker disk usage from DescribeLogDirs (KIP-827): per log directory, (total - usable) / total, as the
-    broker itself measures the file system its log directory is on."""
+    """Broker disk usage from DescribeLogDirs (KIP-827): per log directory, what is not usable of the total, as
+    the broker itself measures the file system its log directory is on."""
     out = []
     for broker, dirs in sorted(log_dirs.items()):
         if not isinstance(dirs, list):
@@ -169,13 +173,8 @@ def log_dir_disk_findings(log_dirs, warning, critical):
                 out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s; use '
                                    'k2_health_disk_source: df' % (where, why)))
                 continue
-            used = item['total_bytes'] - item['usable_bytes']
-            pct = round(100.0 * used / max(item['total_bytes'], 1), 1)
-            status = threshold_status(pct, warning, critical)
-            limit = critical if status == CRITICAL else warning
-            out.append(finding('disk', status, where, pct, limit, '%s: %.1f%% used, %s usable of %s (log dir totals)%s'
-                               % (where, pct, _size(item['usable_bytes']), _size(item['total_bytes']),
-                                  '' if status == OK else ', above %g%%' % limit)))
+            out.append(usage_finding(where, item['total_bytes'] - item['usable_bytes'], item['usable_bytes'],
+                                     item['total_bytes'], warning, critical, 'log dir totals'))
     return out
 
 

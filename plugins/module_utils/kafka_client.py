@@ -254,11 +254,11 @@ class KafkaAdmin:
             'offline_partitions': sorted(offline),
         }
 
-    def describe_log_dirs(self, brokers=None):
+    def describe_log_dirs(self, brokers):
         """{broker id: [{log_dir, error, total_bytes, usable_bytes, partitions: {(topic, partition): bytes}}]}, or
-        {broker id: message} for a broker that could not be asked. confluent-kafka has no DescribeLogDirs, so it
-        goes over kafka_wire with this client's connection options, one connection per broker."""
-        brokers = brokers if brokers is not None else self.describe_cluster()['brokers']
+        {broker id: message} for a broker that could not be asked; `brokers` as describe_cluster gives them.
+        confluent-kafka has no DescribeLogDirs, so it goes over kafka_wire with this client's connection options,
+        one connection per broker."""
         return kafka_wire.describe_log_dirs(brokers, self.params, self.timeout)
 
     def list_topic_names(self):

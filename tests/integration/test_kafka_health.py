@@ -192,8 +192,9 @@ def test_describe_log_dirs_sizes_match_the_segment_files_on_disk(k2, stack, boot
     assert v4[0]["partitions"][(k2["topic"], 2)] > 500 * 10 > v4[0]["partitions"][(k2["topic"], 0)]
 
 
-def test_a_topic_skewed_in_bytes_is_an_imbalance_warning_with_its_partition_sizes(k2, bootstrap_servers):
-    """Even message counts, uneven bytes: judged on the leaders' log dirs once the topic is big enough."""
+def test_a_topic_skewed_in_bytes_is_an_imbalance_warning_with_its_partition_sizes(k2, bootstrap_servers, stack):
+    """Even message counts, uneven bytes: judged on the leaders' log dirs once the topic is big enough. The sizes
+    are compared with the broker's segment files, read here."""
     producer = Producer({"bootstrap.servers": bootstrap_servers, "linger.ms": 20})
     for partition, size in ((0, 4000), (1, 1000), (2, 1000)):
         for dummy in range(300):
@@ -204,6 +205,13 @@ def test_a_topic_skewed_in_bytes_is_an_imbalance_warning_with_its_partition_size
     assert finding["status"] == "warning" and "partition 0 holds" in finding["message"], finding
     assert "MiB" in finding["message"] and "log dirs" in finding["message"]
     sizes = result["partition_bytes"][k2["topic"]]
+    data = os.path.join(stack["stack_dir"], "data", stack["nodes"][0]["name"])
+    on_disk = {}
+    for partition in range(3):
+        folder = os.path.join(data, "%s-%d" % (k2["topic"], partition))
+        on_disk[str(partition)] = sum(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder)
+                                      if f.endswith(".log"))
+    assert sizes == on_disk
     assert sizes["0"] > 3 * sizes["1"] > 0 and finding["value"] == pytest.approx(
         100.0 * (sizes["0"] - sum(sizes.values()) / 3.0) / (sum(sizes.values()) / 3.0), abs=0.1)
     even = k2["health"](checks=["imbalance"], imbalance_min_bytes=10 ** 12)  # too small for bytes: messages

@@ -59,14 +59,20 @@ def test_one_broker_down_is_critical_topics_still_apply_and_health_recovers(fsta
     assert not [f for f in recovered["findings"] if f["check"] == "under_replicated" and f["status"] != "ok"]
     # kafka2 is back in every ISR but leads nothing until a preferred leader election (Kafka's own rebalance waits
     # leader.imbalance.check.interval.seconds, 5 minutes): the leaders check warns, and is ok after the election
+    from confluent_kafka.admin import AdminClient
+    client = AdminClient({"bootstrap.servers": fstack["bootstrap_servers"]})
+
+    def led_by(broker):
+        meta = client.list_topics(timeout=15)
+        return sum(1 for t in meta.topics.values() for p in t.partitions.values() if p.leader == broker)
+    assert led_by(2) == 0   # read with the plain client, not with the check under test
     leaders = [f for f in run_module("kafka_health", checks=["leaders"], fail_on="never", **conn)["findings"]
                if f["check"] == "leaders"]
     assert [f["status"] for f in leaders] and all(f["status"] == "warning" for f in leaders), leaders
     assert "broker 2" not in [f["subject"] for f in leaders] and "preferred leader election" in leaders[0]["message"]
     from confluent_kafka import ElectionType
-    from confluent_kafka.admin import AdminClient
-    client = AdminClient({"bootstrap.servers": fstack["bootstrap_servers"]})
     client.elect_leaders(ElectionType.PREFERRED, None).result(30)
+    assert led_by(2) > 0
     balanced = run_module("kafka_health", checks=["leaders"], fail_on="never", **conn)
     assert [f["status"] for f in balanced["findings"] if f["check"] == "leaders"] == ["ok"], balanced["summary"]
     run_module("kafka_topic", name=topic, state="absent", **conn)
