@@ -199,13 +199,18 @@ def leader_bytes(live, log_dirs, names):
 
 def leader_findings(live, broker_ids, limit):
     """Leaders per broker: a warning for each broker that leads more than its share of the partitions by more
-    than `limit` percent (one broker carrying the others' leaders, as after a restart without a preferred-leader
-    election)."""
+    than `limit` percent. The advice depends on why: a broker leading partitions whose preferred replica is
+    another broker (as after a restart) needs a preferred leader election; a broker that is the preferred
+    leader of all it leads needs its preferred replicas moved, since an election changes nothing."""
     counts = dict((b, 0) for b in broker_ids)
+    foreign = dict((b, 0) for b in broker_ids)   # led here, preferred elsewhere
     for desc in live.values():
         for part in desc['partition_details']:
-            if part['leader'] is not None and part['leader'] >= 0:
-                counts[part['leader']] = counts.get(part['leader'], 0) + 1
+            leader = part['leader']
+            if leader is not None and leader >= 0:
+                counts[leader] = counts.get(leader, 0) + 1
+                if part.get('replicas') and part['replicas'][0] != leader:
+                    foreign[leader] = foreign.get(leader, 0) + 1
     total = sum(counts.values())
     if len(counts) < 2 or total < len(counts):
         return [finding('leaders', OK, 'cluster', total, limit,
@@ -214,11 +219,17 @@ def leader_findings(live, broker_ids, limit):
     out = []
     for broker, led in sorted(counts.items()):
         above = 100.0 * (led - share) / share
-        if above > limit:
-            out.append(finding('leaders', WARNING, 'broker %s' % broker, round(above, 1), limit,
-                               'broker %s leads %d of %d partitions, %.0f%% above its share of %.1f: run a '
-                               'preferred leader election (kafka-leader-election --election-type PREFERRED '
-                               '--all-topic-partitions)' % (broker, led, total, above, share)))
+        if above <= limit:
+            continue
+        if foreign.get(broker):
+            advice = ('%d of them prefer another replica: run a preferred leader election (kafka-leader-election '
+                      '--election-type PREFERRED --all-topic-partitions)' % foreign[broker])
+        else:
+            advice = ('it is the preferred replica of each: an election changes nothing; move preferred replicas '
+                      'to other brokers with kafka-reassign-partitions')
+        out.append(finding('leaders', WARNING, 'broker %s' % broker, round(above, 1), limit,
+                           'broker %s leads %d of %d partitions, %.0f%% above its share of %.1f; %s' % (
+                               broker, led, total, above, share, advice)))
     if not out:
         out.append(finding('leaders', OK, 'cluster', total, limit, 'leaders: %s' % ', '.join(
             'broker %s leads %d' % kv for kv in sorted(counts.items()))))

@@ -217,17 +217,26 @@ def test_the_health_check_keeps_lag_samples_in_its_state_file(tmp_path):
         run_with_state(admin, [], dict(options, now=1100))
 
 
-def test_a_broker_leading_more_than_its_share_is_a_warning():
+def test_a_broker_leading_more_than_its_share_is_a_warning_with_the_advice_that_helps():
     from ansible_collections.k2.kafka_ops.plugins.module_utils.health import leader_findings
 
-    def live(leaders):
-        return {"t": {"partition_details": [{"partition": i, "leader": b} for i, b in enumerate(leaders)]}}
+    def live(leaders, preferred=None):
+        preferred = preferred or leaders
+        return {"t": {"partition_details": [{"partition": i, "leader": b, "replicas": [p, 9]}
+                                            for i, (b, p) in enumerate(zip(leaders, preferred))]}}
     even = leader_findings(live([1, 2, 3, 1, 2, 3]), [1, 2, 3], 20)
     assert [(f["status"], f["message"]) for f in even] == [("ok", "leaders: broker 1 leads 2, broker 2 leads 2, "
                                                                   "broker 3 leads 2")]
-    skewed = leader_findings(live([1, 1, 1, 1, 2, 3, None]), [1, 2, 3], 20)
+    # broker 1 took over two partitions preferring brokers 2 and 3: an election moves them back
+    skewed = leader_findings(live([1, 1, 1, 1, 2, 3, None], [1, 2, 3, 1, 2, 3, 1]), [1, 2, 3], 20)
     assert [(f["status"], f["subject"], f["value"]) for f in skewed] == [("warning", "broker 1", 100.0)]
-    assert "leads 4 of 6 partitions" in skewed[0]["message"] and "preferred leader election" in skewed[0]["message"]
+    assert "leads 4 of 6 partitions" in skewed[0]["message"]
+    assert "2 of them prefer another replica: run a preferred leader election" in skewed[0]["message"]
+    # broker 1 is the preferred replica of all four: an election would change nothing
+    assigned = leader_findings(live([1, 1, 1, 1, 2, 3]), [1, 2, 3], 20)
+    assert [(f["status"], f["subject"]) for f in assigned] == [("warning", "broker 1")]
+    assert "an election changes nothing" in assigned[0]["message"]
+    assert "kafka-reassign-partitions" in assigned[0]["message"] and "run a preferred" not in assigned[0]["message"]
     assert leader_findings(live([1, 1]), [1], 20)[0]["status"] == "ok"   # one broker: nothing to balance
 
 
