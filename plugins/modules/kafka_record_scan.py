@@ -21,13 +21,7 @@ author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
   - k2.kafka_ops.schema_registry
-attributes:
-  check_mode:
-    support: full
-    description: Read-only, runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read-only; there is nothing to diff.
+  - k2.kafka_ops.attributes.info_module
 options:
   topic:
     description: The topic to read, e.g. C(market.equities.trades.asx).

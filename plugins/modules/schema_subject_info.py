@@ -18,13 +18,7 @@ author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.schema_registry
   - k2.kafka_ops.kafka
-attributes:
-  check_mode:
-    support: full
-    description: Read-only, runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Read-only; there is nothing to diff.
+  - k2.kafka_ops.attributes.info_module
 options:
   prefix:
     description: Only subjects starting with this prefix (asked of the registry, and applied here too).
