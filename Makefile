@@ -130,6 +130,8 @@ test-monitoring: promtool
 	promtool check rules monitoring/prometheus/alerts.yml
 	cd monitoring/prometheus && promtool test rules alerts_test.yml
 
+include mk/docker.mk mk/ee.mk
+
 # The README's test command: every layer, the dev stacks started and stopped as needed.
 test: test-unit test-monitoring test-integration test-faults lint sanity ee
 
