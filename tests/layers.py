@@ -4,14 +4,14 @@ import os
 
 import pytest
 
-LAYERS = {"unit": "unit", "contract": "contract", "integration": "integration", "faults": "faults"}
+LAYERS = {"unit": "unit", "contract": "contract", "integration": "integration", "faults": "faults", "docker": "docker"}
 
 
 def expected_layer(path):
     parts = str(path).split(os.sep)
     if "faults" in parts:
         return "faults"
-    for folder in ("unit", "contract", "integration"):
+    for folder in ("unit", "contract", "integration", "docker"):
         if folder in parts:
             return folder
     return None
