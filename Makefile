@@ -60,9 +60,12 @@ demo: setup stack-up
 test-unit: setup
 	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
 
-# MONITORING=1: the stack also runs Prometheus and the JMX exporter agents (tests/integration/test_monitoring_stack.py)
+# A stack of its own (.stack-test, wiped first), never one started by hand with other settings; MONITORING=1: it
+# also runs Prometheus and the JMX exporter agents (tests/integration/test_monitoring_stack.py)
+TEST_STACK := K2_STACK_DIR=$(CURDIR)/.stack-test
 test-integration: setup promtool
-	MONITORING=1 $(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
+	$(TEST_STACK) $(DEVSTACK) wipe
+	$(TEST_STACK) MONITORING=1 $(DEVSTACK) run -- $(MAKE) --no-print-directory stack-tests
 
 # Everything that needs the dev stack, in one stack run: pytest integration, then every Molecule scenario.
 stack-tests:
@@ -115,15 +118,13 @@ FAULT_STACK := K2_STACK_DIR=$(CURDIR)/.stack-faults BROKERS=3 SASL=1 K2_REGISTRY
 test-faults: setup
 	$(FAULT_STACK) $(DEVSTACK) run -- $(PY) -m pytest -m faults tests/integration/faults
 
-# promtool comes from Debian's prometheus package; installed here when missing (as root), its service not started
+# promtool comes from Debian's prometheus package; installed here when missing (as root, waiting for apt's lock),
+# its service not started
 promtool:
 	@command -v promtool >/dev/null || { \
 	  test "$$(id -u)" = 0 || { echo "promtool is missing: sudo apt-get install prometheus"; exit 1; }; \
 	  echo "installing Debian's prometheus package for promtool (its service is not started)"; \
-	  guard=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; \
-	    chmod +x /usr/sbin/policy-rc.d; guard=1; fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus \
-	    >/dev/null; status=$$?; [ $$guard = 1 ] && rm -f /usr/sbin/policy-rc.d; exit $$status; }
+	  tools/apt_install.sh prometheus; }
 
 # The runbook's alert rules: promtool checks them and runs their unit tests (each alert at its threshold)
 test-monitoring: promtool
@@ -132,11 +133,14 @@ test-monitoring: promtool
 
 include mk/docker.mk mk/ee.mk
 
-# The README's test command: every layer, the dev stacks started and stopped as needed.
-test: test-unit test-monitoring test-integration test-faults lint sanity ee
+# The README's test command: every layer runs (tools/ci/layers.sh), the stacks started and stopped as needed, and
+# one summary line per layer at the end; it fails when any layer failed.
+TEST_LAYERS := test-unit test-monitoring test-integration test-faults lint sanity ee
+test:
+	@MAKE="$(MAKE)" tools/ci/layers.sh $(TEST_LAYERS)
 
 bench: setup
 	$(DEVSTACK) run -- $(PY) tests/bench/bench.py
 
 clean:
-	rm -rf $(VENV) .collections .pytest_cache $(BUILD)
+	rm -rf $(VENV) .collections .pytest_cache $(BUILD) .stack-test

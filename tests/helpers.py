@@ -54,3 +54,19 @@ def topic_state(admin, name):
     entries = admin.describe_configs([res])[res].result(10)
     return {"partitions": len(meta.partitions),
             "config": dict((k, e.value) for k, e in entries.items() if e.source == 1)}  # 1 = DYNAMIC_TOPIC_CONFIG
+
+
+def disk_used_percent(path):
+    """The used percent of the file system holding `path`, as the health check's two sources count it, read with
+    statvfs (not our code): log_dirs (the broker's totals: used = total - usable) and df (used / (used + avail))."""
+    fs = os.statvfs(path)
+    total, free, avail = fs.f_blocks * fs.f_frsize, fs.f_bfree * fs.f_frsize, fs.f_bavail * fs.f_frsize
+    return {"log_dirs": 100.0 * (total - avail) / total, "df": 100.0 * (total - free) / (total - free + avail)}
+
+
+def disk_thresholds_above_usage(path):
+    """Disk thresholds halfway between the machine's measured usage (the higher of both sources) and 100 %, so a
+    healthy stack's verdict never depends on how full the machine's disk is: {"disk_warning", "disk_critical"}."""
+    used = max(disk_used_percent(path).values())
+    warning = round((used + 100.0) / 2, 2)
+    return {"disk_warning": warning, "disk_critical": round((warning + 100.0) / 2, 2)}

@@ -10,7 +10,7 @@ import yaml
 from confluent_kafka import Producer, TopicPartition
 from confluent_kafka import ConsumerGroupTopicPartitions
 
-from helpers import REPO, run_module, run_playbook
+from helpers import REPO, disk_thresholds_above_usage, disk_used_percent, run_module, run_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -67,13 +67,15 @@ def commit(admin, group, topic, offsets):
     list(admin.alter_consumer_group_offsets([request]).values())[0].result(30)
 
 
-# The dev machine's disk is the machine's, not the stack's: the tests of a healthy stack keep it out of the
-# verdict (the disk check has tests of its own, with thresholds set around the measured usage)
-NOT_THE_DISK = {"disk_warning": 99.9, "disk_critical": 99.95}
+@pytest.fixture
+def not_the_disk(stack):
+    """The dev machine's disk is the machine's, not the stack's: the tests of a healthy stack set the disk
+    thresholds above its measured usage (the disk check has tests of its own, with thresholds around it)."""
+    return disk_thresholds_above_usage(os.path.join(stack["stack_dir"], "data"))
 
 
-def test_a_healthy_stack_is_ok(k2):
-    result = k2["health"](**NOT_THE_DISK)
+def test_a_healthy_stack_is_ok(k2, not_the_disk):
+    result = k2["health"](**not_the_disk)
     assert [f["check"] for f in result["findings"] if f["check"] == "disk"] == ["disk"]
     assert result["status"] == "ok", "\n".join(result["summary"])
     assert result["changed"] is False and result["kafka"]["reachable"] and result["kafka"]["brokers"]
@@ -152,11 +154,9 @@ def test_broker_disk_usage_crosses_lowered_thresholds(source, stack):
     the broker's own totals (DescribeLogDirs v4: used = total - usable); df: df on the broker hosts of
     inventories/local, whose k2_broker_data_dir is the node's (used / (used + available)). The expected percent
     is measured here with statvfs, not with our code."""
-    fs = os.statvfs(os.path.join(stack["stack_dir"], "data"))
-    total, free, avail = fs.f_blocks * fs.f_frsize, fs.f_bfree * fs.f_frsize, fs.f_bavail * fs.f_frsize
-    percent = 100.0 * (total - avail) / total if source == "log_dirs" else 100.0 * (total - free) / (total - free + avail)
+    percent = disk_used_percent(os.path.join(stack["stack_dir"], "data"))[source]
     low, lower = round(max(percent - 5, 0.5), 1), round(max(percent - 2, 1), 1)
-    for warning, critical, expected in ((low, 99.5, "WARNING"), (low, lower, "CRITICAL")):
+    for warning, critical, expected in ((low, round((percent + 100) / 2, 2), "WARNING"), (low, lower, "CRITICAL")):
         request = {"k2_health_checks": ["disk"], "k2_health_fail_on": "never", "k2_health_disk_warning": warning,
                    "k2_health_disk_critical": critical, "k2_health_disk_source": source}
         rc, out, dummy = run_playbook("health_check.yml", request)
@@ -166,7 +166,11 @@ def test_broker_disk_usage_crosses_lowered_thresholds(source, stack):
         assert ("log dir totals" in line[0]) == (source == "log_dirs"), line
         shown = float(line[0].split("%")[0].split()[-1])
         assert abs(shown - percent) < 1.0, (shown, percent)
-    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_checks": ["disk"], "k2_health_disk_source": source})
+    # and ok with both thresholds above the measured usage: the verdict follows the thresholds, not the machine
+    above = disk_thresholds_above_usage(os.path.join(stack["stack_dir"], "data"))
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_checks": ["disk"], "k2_health_disk_source": source,
+                                                       "k2_health_disk_warning": above["disk_warning"],
+                                                       "k2_health_disk_critical": above["disk_critical"]})
     assert rc == 0 and "ok       disk" in out, out[-3000:]
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from confluent_kafka.admin import NewTopic
 
-from helpers import REPO, run_playbook
+from helpers import REPO, disk_thresholds_above_usage, run_playbook
 
 pytestmark = pytest.mark.integration
 EXAMPLE_TOPICS = os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")
@@ -183,11 +183,13 @@ def test_full_reset_caps_the_deletions_of_a_generic_cluster(admin, bootstrap_ser
     assert sorted(n for n in admin.list_topics(timeout=10).topics if n.startswith("market.")) == before
 
 
-def test_health_check_writes_reports_and_fails_on_critical(tmp_path):
+def test_health_check_writes_reports_and_fails_on_critical(tmp_path, stack):
     rc, out, dummy = run_playbook("apply_topics.yml")
     assert rc == 0, out[-3000:]
-    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_report_dir": str(tmp_path),  # not the machine's disk
-                                                       "k2_health_disk_warning": 99.9, "k2_health_disk_critical": 99.95})
+    above = disk_thresholds_above_usage(os.path.join(stack["stack_dir"], "data"))  # the stack's verdict, not the disk's
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_health_report_dir": str(tmp_path),
+                                                       "k2_health_disk_warning": above["disk_warning"],
+                                                       "k2_health_disk_critical": above["disk_critical"]})
     assert rc == 0 and "K2 Kafka health: OK" in out, out[-3000:]
     files = sorted(os.listdir(tmp_path))
     reports = [f for f in files if f.startswith("health-localhost-")]
