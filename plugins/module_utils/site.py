@@ -56,7 +56,8 @@ def service_commands(hostvars, host, action):
     """{control, name, commands}: how to start, stop, restart or wipe one inventory host's service.
 
     control is systemd (the role uses the systemd module; commands is empty) or command (argv lists to run in
-    order on the host). docker_compose hosts become commands of `docker compose -f <k2_compose_file>`."""
+    order on the host). docker_compose hosts become commands of `<k2_compose_command> -f <k2_compose_file>`
+    (k2_compose_command: default `docker compose`; `docker-compose`, v1, is accepted)."""
     if action not in ACTIONS:
         raise K2Error('k2_service_action: expected one of %s, got %r' % (', '.join(ACTIONS), action))
     control = hostvars.get('k2_service_control')
@@ -74,8 +75,11 @@ def service_commands(hostvars, host, action):
     if control == 'systemd':
         return {'control': 'systemd', 'name': name, 'commands': []}
     if control == 'docker_compose':
-        verb = {'start': ['up', '--detach', '--wait'], 'stop': ['stop'], 'restart': ['restart']}[action]
-        return {'control': 'command', 'name': name, 'commands': [_compose(host, hostvars) + verb + [name]]}
+        compose = _compose(host, hostvars)
+        # compose v1 (docker-compose 1.29) has no --wait; --no-recreate keeps a stopped container (the same id)
+        start = ['up', '--detach', '--no-recreate'] if _compose_v1(compose) else ['up', '--detach', '--wait']
+        verb = {'start': start, 'stop': ['stop'], 'restart': ['restart']}[action]
+        return {'control': 'command', 'name': name, 'commands': [compose + verb + [name]]}
     if action == 'restart' and not hostvars.get('k2_service_restart_cmd'):
         commands = [_argv(host, hostvars, 'k2_service_stop_cmd'), _argv(host, hostvars, 'k2_service_start_cmd')]
     else:
@@ -99,7 +103,17 @@ def _compose(host, hostvars):
     if not hostvars.get('k2_compose_file'):
         raise K2Error('%s: k2_service_control is docker_compose but k2_compose_file is not set; give the path of '
                       'docker-compose.yml on that host' % host)
-    return ['docker', 'compose', '-f', str(hostvars['k2_compose_file'])]
+    command = hostvars.get('k2_compose_command') or 'docker compose'
+    argv = command.split() if isinstance(command, str) else command
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) and a for a in argv):
+        raise K2Error('%s: k2_compose_command is %r; give the compose command, e.g. "docker compose" (the plugin) '
+                      'or "docker-compose" (v1)' % (host, command))
+    return list(argv) + ['-f', str(hostvars['k2_compose_file'])]
+
+
+def _compose_v1(argv):
+    """Whether the compose command is the standalone v1 `docker-compose` (Debian's 1.29), not the v2 plugin."""
+    return argv[0].rsplit('/', 1)[-1] == 'docker-compose'
 
 
 def _hostvar(per_host, host, name, example):

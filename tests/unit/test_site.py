@@ -58,12 +58,35 @@ def test_service_commands_for_each_kind_of_control():
     assert compose["commands"] == [["docker", "compose", "-f", "/srv/k2/docker-compose.yml", "restart", "kafka"]]
 
 
+@pytest.mark.parametrize("command, start", [
+    (None, ["docker", "compose", "-f", "/k2/dc.yml", "up", "--detach", "--wait", "kafka"]),
+    ("docker compose", ["docker", "compose", "-f", "/k2/dc.yml", "up", "--detach", "--wait", "kafka"]),
+    # v1 has no --wait; --no-recreate starts the stopped container itself (same id)
+    ("docker-compose", ["docker-compose", "-f", "/k2/dc.yml", "up", "--detach", "--no-recreate", "kafka"]),
+    (["/usr/bin/docker-compose"], ["/usr/bin/docker-compose", "-f", "/k2/dc.yml", "up", "--detach", "--no-recreate",
+                                   "kafka"]),
+])
+def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(command, start):
+    hostvars = {"k2_service_control": "docker_compose", "k2_service_name": "kafka", "k2_compose_file": "/k2/dc.yml"}
+    if command is not None:
+        hostvars["k2_compose_command"] = command
+    assert service_commands(hostvars, "k2-kafka", "start")["commands"] == [start]
+    base = start[:start.index("up")]
+    assert service_commands(hostvars, "k2-kafka", "stop")["commands"] == [base + ["stop", "kafka"]]
+    assert service_commands(hostvars, "k2-kafka", "logs")["commands"] == [base + ["logs", "--no-color", "--tail",
+                                                                                   "5000", "kafka"]]
+    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [base + ["rm", "--force", "--stop",
+                                                                                   "--volumes", "kafka"]]
+
+
 @pytest.mark.parametrize("hostvars, action, needle", [
     ({}, "restart", "b1: k2_service_control is None; set it to systemd, docker_compose or command"),
     ({"k2_service_control": "command"}, "start", "b1: k2_service_start_cmd is not set"),
     ({"k2_service_control": "command", "k2_service_start_cmd": "svc start"}, "start", "not a list of strings"),
     ({"k2_service_control": "systemd"}, "wipe", "b1: k2_service_wipe_cmd is not set"),
     ({"k2_service_control": "docker_compose"}, "stop", "k2_compose_file is not set"),
+    ({"k2_service_control": "docker_compose", "k2_compose_file": "dc.yml", "k2_compose_command": [1]}, "stop",
+     "b1: k2_compose_command is \\[1\\]"),
     ({"k2_service_control": "systemd"}, "reboot", "k2_service_action: expected one of"),
 ])
 def test_service_control_mistakes_name_the_host_and_the_variable(hostvars, action, needle):

@@ -1,4 +1,4 @@
-"""Static checks of what cannot run here (no Docker engine): the compose stack, the AWX definitions."""
+"""Static checks of the compose stack and the AWX definitions (tests/docker runs the stack itself)."""
 import os
 import re
 
@@ -16,6 +16,14 @@ def load(*path):
 
 
 COMPOSE = load("docker-compose.yml")
+IMAGE_VAR = re.compile(r"^\$\{(K2_[A-Z_]+_IMAGE):-([^}]+)\}$")
+
+
+def image_of(service):
+    """(variable, default image) of a service's `image: ${K2_..._IMAGE:-<the platform's image>}`."""
+    match = IMAGE_VAR.match(COMPOSE["services"][service]["image"])
+    assert match, (service, COMPOSE["services"][service]["image"])
+    return match.groups()
 
 
 # The platform's compose services (../shared/K2-PLATFORM.md): image (tag where the platform pins one),
@@ -34,6 +42,9 @@ PLATFORM_SERVICES = {
 LAKEHOUSE = {"minio", "minio-init", "postgres", "iceberg-rest"}
 # Ours, beside the platform's: the monitoring the runbook asks for (issue 15), none publishing a host port
 MONITORING = {"jmx-agent", "kafka-exporter", "node-exporter"}
+# What has no local image (no registry here; not in Debian nor on Maven Central) waits behind a profile
+PROFILES = {"lakehouse": LAKEHOUSE, "ui": {"grafana", "kafka-ui"}, "lag-exporter": {"kafka-exporter"}}
+DEFAULT = {"jmx-agent", "kafka", "schema-registry-1", "schema-registry-2", "prometheus", "node-exporter"}
 
 
 def test_compose_mirrors_the_platform_s_services_images_containers_and_ports():
@@ -41,43 +52,74 @@ def test_compose_mirrors_the_platform_s_services_images_containers_and_ports():
     assert not any(COMPOSE["services"][name].get("ports") for name in MONITORING)
     for name, (image, container, ports) in PLATFORM_SERVICES.items():
         service = COMPOSE["services"][name]
-        assert service["image"] == image or service["image"].startswith(image + ":"), (name, service["image"])
+        default = image_of(name)[1]
+        assert default == image or default.startswith(image + ":"), (name, default)
         assert service["container_name"] == container
         assert [p.split(":")[0] for p in service["ports"]] == ports, name
     assert COMPOSE["services"]["schema-registry-2"]["ports"] == ["8082:8081"]
 
 
-def test_the_platform_table_in_shared_agrees_where_it_is_present():
-    """CI lays ../shared beside the clone: the table above must match the platform's own file."""
-    path = os.path.join(REPO, "..", "shared", "K2-PLATFORM.md")
-    if not os.path.exists(path):
-        return  # a clone without shared/: the table above is the record
-    rows = re.findall(r"^\| ([a-z0-9-]+)(?: \(\+ [a-z-]+\))? \| ([^|]+) \| (k2-[a-z0-9-]+) \|", open(path).read(), re.M)
-    assert rows, "no compose table found in K2-PLATFORM.md"
-    for service, image, container in rows:
-        assert service in PLATFORM_SERVICES, service
-        assert (image.strip().split(" ")[0], container) == PLATFORM_SERVICES[service][:2], service
+def test_every_image_is_a_variable_whose_default_is_the_platform_s_and_make_sets_the_local_ones():
+    """Users keep the platform's images; make's docker targets set the variables to images built here, and
+    exactly the services outside every profile have one (tools/docker/images.py --env names the tags)."""
+    variables = dict((name, image_of(name)[0]) for name in COMPOSE["services"])
+    assert len(set(variables.values())) == len(variables) - 1  # both registries share one
+    assert variables["schema-registry-1"] == variables["schema-registry-2"] == "K2_SCHEMA_REGISTRY_IMAGE"
+    with open(os.path.join(REPO, "mk", "docker.mk")) as handle:
+        made = dict(re.findall(r"^(K2_[A-Z_]+_IMAGE) \?= (\S+)$", handle.read(), re.M))
+    assert set(made) == set(variables[name] for name in DEFAULT)
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, os.path.join(REPO, "tools", "docker", "images.py"), "--env"],
+                         capture_output=True, text=True, check=True).stdout
+    assert dict(line.split("=", 1) for line in out.split()) == made
 
 
-def test_the_lakehouse_is_a_profile_so_the_kafka_part_starts_alone():
+def test_what_has_no_local_image_is_behind_a_profile_so_the_rest_starts_alone():
     for name, service in COMPOSE["services"].items():
-        assert (service.get("profiles") == ["lakehouse"]) == (name in LAKEHOUSE), name
-        for dependency in service.get("depends_on", []):
-            assert name in LAKEHOUSE or dependency not in LAKEHOUSE, (name, dependency)
+        profiles = [p for p, names in PROFILES.items() if name in names]
+        assert service.get("profiles", []) == profiles, name
+        for dependency in service.get("depends_on", []):  # nothing default waits for a profiled service
+            assert profiles or dependency in DEFAULT, (name, dependency)
+    assert set(COMPOSE["services"]) - set().union(*PROFILES.values()) == DEFAULT
 
 
-def test_the_runbook_s_appendix_commands_exist_on_the_kafka_image():
-    """`docker exec -it k2-kafka kafka-topics ...` needs Confluent's image (apache/kafka ships kafka-topics.sh)."""
-    assert COMPOSE["services"]["kafka"]["image"].startswith("confluentinc/cp-kafka:")
-    assert "kafka-broker-api-versions --bootstrap-server" in COMPOSE["services"]["kafka"]["healthcheck"]["test"][1]
+def test_the_runbook_s_appendix_commands_exist_on_both_kafka_images():
+    """`docker exec -it k2-kafka kafka-topics ...` needs Confluent's image (apache/kafka ships kafka-topics.sh),
+    or ours, which puts the same names on PATH (docker/kafka/config/tools.list)."""
+    assert image_of("kafka")[1].startswith("confluentinc/cp-kafka:")
+    with open(os.path.join(REPO, "docker", "kafka", "config", "tools.list")) as handle:
+        tools = dict(line.split() for line in handle if line.strip())
+    assert {"kafka-topics", "kafka-consumer-groups", "kafka-console-producer", "kafka-console-consumer",
+            "kafka-broker-api-versions"} <= set(tools)
+
+
+@pytest.mark.parametrize("name, fallback, probe", [
+    ("kafka", "kafka-broker-api-versions --bootstrap-server localhost:9092 > /dev/null", "kafka/bin"),
+    ("schema-registry-1", "curl -sf http://localhost:8081/subjects > /dev/null", "schema-registry/bin"),
+    ("schema-registry-2", "curl -sf http://localhost:8081/subjects > /dev/null", "schema-registry/bin"),
+    ("prometheus", "wget -qO- http://localhost:9090/-/ready > /dev/null", "prometheus"),
+    ("node-exporter", "wget -qO- http://localhost:9100/metrics > /dev/null", "node-exporter"),
+])
+def test_healthchecks_are_the_image_s_cheap_probe_else_the_platform_s_command(name, fallback, probe):
+    """No JVM every 10 s on our images (k2-healthcheck, a bash probe); the platform's images keep their command."""
+    test = COMPOSE["services"][name]["healthcheck"]["test"]
+    assert test == ["CMD-SHELL", "if command -v k2-healthcheck > /dev/null; then k2-healthcheck; else %s; fi" % fallback]
+    assert os.access(os.path.join(REPO, "docker", probe, "k2-healthcheck"), os.X_OK)
+
+
+def test_nothing_needs_privileges_or_a_raised_file_limit():
+    for name, service in COMPOSE["services"].items():
+        assert not ({"privileged", "cap_add", "ulimits", "blkio_config", "sysctls"} & set(service)), name
+        assert not any("rslave" in v or "rshared" in v for v in service.get("volumes", [])), name
 
 
 @pytest.mark.parametrize("name", sorted(COMPOSE["services"]))
 def test_every_service_is_pinned_and_every_long_running_one_health_checked(name):
     service = COMPOSE["services"][name]
-    image, dummy, tag = service["image"].rpartition(":")
+    image, dummy, tag = image_of(name)[1].rpartition(":")
     assert image and tag and tag != "latest", service["image"]
-    if service.get("restart") != "no":  # minio-init runs once
+    if service.get("restart") != "no":  # minio-init and jmx-agent run once
         assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
 
 
@@ -91,6 +133,13 @@ def test_named_volumes_are_declared_and_used():
     assert used and used == set(COMPOSE["volumes"])
 
 
+def test_the_project_is_k2_for_compose_v1_and_v2():
+    """v1.29 rejects the top-level `name:`; both read COMPOSE_PROJECT_NAME from .env beside the file."""
+    assert "name" not in COMPOSE
+    with open(os.path.join(REPO, ".env")) as handle:
+        assert "COMPOSE_PROJECT_NAME=k2" in handle.read().split()
+
+
 def test_registries_depend_on_a_healthy_kafka_and_share_one_schemas_topic():
     for name in ("schema-registry-1", "schema-registry-2"):
         service = COMPOSE["services"][name]
@@ -98,11 +147,16 @@ def test_registries_depend_on_a_healthy_kafka_and_share_one_schemas_topic():
         assert service["environment"]["SCHEMA_REGISTRY_KAFKASTORE_TOPIC"] == "_schemas"
 
 
-def test_docker_inventory_matches_the_compose_ports():
+def test_docker_inventory_matches_the_compose_ports_and_follows_the_registry_s_api_path():
     inventory = load("inventories", "docker", "group_vars", "all.yml")
     assert inventory["k2_kafka_bootstrap_servers"] == "localhost:9092"
+    suffix = "{{ k2_registry_api_path }}"
+    assert all(u.endswith(suffix) for u in inventory["k2_schema_registry_urls"])
     ports = [p.split(":")[0] for n in ("schema-registry-1", "schema-registry-2") for p in COMPOSE["services"][n]["ports"]]
-    assert [u.rsplit(":", 1)[1] for u in inventory["k2_schema_registry_urls"]] == ports
+    assert [u[:-len(suffix)].rsplit(":", 1)[1] for u in inventory["k2_schema_registry_urls"]] == ports
+    # Confluent's API at the root by default (the platform's image); make sets Apicurio's path
+    assert "default('', true)" in inventory["k2_registry_api_path"]
+    assert "default('docker compose', true)" in inventory["k2_compose_command"]
 
 
 def test_awx_job_templates_cover_every_playbook_with_surveys_and_a_nightly_backup():
@@ -190,8 +244,9 @@ def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
                     with open(os.path.join(base, name)) as handle:
                         text += handle.read()
         for var in sorted(set(re.findall(r"\b(k2_[a-z_]+):", text))):
+            # k2_registry_api_path: read by the docker inventory's own registry URLs
             if var not in code and var not in ("k2_connection", "k2_kafka_bootstrap_servers",
-                                               "k2_schema_registry_urls"):
+                                               "k2_schema_registry_urls", "k2_registry_api_path"):
                 unread.append("%s: %s" % (inventory, var))
     assert unread == []
 
