@@ -49,6 +49,10 @@ restore_user_stack() {
     || { echo "make test: could not start it again; see $REPO/.stack-restart.log, then make stack-up"; return 1; }
 }
 
+# A Docker engine this run starts (the docker layers) is stopped at the end by its pid; one that answered before is left
+engine_before=no
+"$REPO/tools/docker/engine.sh" status >/dev/null 2>&1 && engine_before=yes
+
 if ! $MAKE --no-print-directory setup; then
   for layer in "$@"; do results+=("$layer skipped (make setup failed)"); done
 else
@@ -61,6 +65,7 @@ else
   done
 fi
 restore_user_stack || results+=("restart-of-your-dev-stack failed 0")
+if [ $engine_before = no ]; then "$REPO/tools/docker/engine.sh" stop; fi
 
 echo
 echo "==== make test: summary"
