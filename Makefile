@@ -111,6 +111,12 @@ ee: $(COLLECTION_TARBALL)
 	test -f $(BUILD)/ee/_build/k2-kafka_ops-0.1.0.tar.gz
 	grep -q confluent-kafka==2.16.1 $(BUILD)/ee/_build/requirements.txt
 	@echo "ee: ansible-builder wrote $(BUILD)/ee with the collection and its pinned requirements"
+	$(MAKE) --no-print-directory ee-image
+	# the image as AWX starts it: the installed collection and its Python libraries, read back inside it
+	docker run --rm $(K2_EE_IMAGE) ansible-galaxy collection list k2.kafka_ops | grep -E '^k2\.kafka_ops +0\.1\.0'
+	docker run --rm $(K2_EE_IMAGE) python3 -c 'import confluent_kafka, fastavro, yaml, ansible_runner; print("ee: confluent-kafka", confluent_kafka.version()[0])'
+	docker run --rm $(K2_EE_IMAGE) ansible-doc k2.kafka_ops.kafka_topic > /dev/null
+	@echo "ee: $(K2_EE_IMAGE) built on $(K2_EE_BASE_IMAGE); the collection and its libraries answer inside it"
 
 # Three Kafka nodes with a SASL/SCRAM listener, in a stack of its own (ports 19092/19192/19292, SASL +2,
 # registries 18081/18082), started and stopped around the fault tests.
@@ -135,7 +141,7 @@ include mk/docker.mk mk/ee.mk
 
 # The README's test command: every layer runs (tools/ci/layers.sh), the stacks started and stopped as needed, and
 # one summary line per layer at the end; it fails when any layer failed.
-TEST_LAYERS := test-unit test-monitoring test-integration test-faults lint sanity ee
+TEST_LAYERS := test-unit test-monitoring test-integration test-faults test-docker lint sanity ee
 test:
 	@MAKE="$(MAKE)" tools/ci/layers.sh $(TEST_LAYERS)
 

@@ -89,8 +89,8 @@ def compose_command():
 def sh(argv, input=None, timeout=180, check=True, cwd=REPO):
     proc = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False)
     if check and proc.returncode:
-        raise AssertionError("%s: rc %d\n%s\n%s" % (" ".join(argv), proc.returncode, proc.stdout[-3000:],
-                                                     proc.stderr[-3000:]))
+        raise AssertionError("%s: rc %d\n%s\n%s" % (
+            " ".join(argv), proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
     return proc
 
 

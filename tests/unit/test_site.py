@@ -73,10 +73,10 @@ def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(comma
     assert service_commands(hostvars, "k2-kafka", "start")["commands"] == [start]
     base = start[:start.index("up")]
     assert service_commands(hostvars, "k2-kafka", "stop")["commands"] == [base + ["stop", "kafka"]]
-    assert service_commands(hostvars, "k2-kafka", "logs")["commands"] == [base + ["logs", "--no-color", "--tail",
-                                                                                   "5000", "kafka"]]
-    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [base + ["rm", "--force", "--stop",
-                                                                                   "--volumes", "kafka"]]
+    assert service_commands(hostvars, "k2-kafka", "logs")["commands"] == [
+        base + ["logs", "--no-color", "--tail", "5000", "kafka"]]
+    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
+        base + ["rm", "--force", "--stop", "--volumes", "kafka"]]
 
 
 @pytest.mark.parametrize("hostvars, action, needle", [
