@@ -99,6 +99,11 @@ def k2_service_control(host_vars, host, action):
     return site.service_commands(dict((k, host_vars[k]) for k in host_vars if str(k).startswith('k2_')), host, action)
 
 
+def k2_service_views(hosts, hostvars, actions=('status', 'logs')):
+    """hosts | k2_service_views(hostvars): the commands that show each service host's status and log."""
+    return site.service_views(list(hosts), _k2_vars(hostvars, hosts), actions)
+
+
 def _k2_vars(hostvars, hosts):
     """{host: {k2_* variables}} from Ansible's hostvars (templated on access)."""
     return dict((h, dict((k, hostvars[h][k]) for k in hostvars[h] if str(k).startswith('k2_'))) for h in hosts)
@@ -166,6 +171,8 @@ class FilterModule(object):
             ('k2_raise_plan', config_edit.raise_plan),
             ('k2_site_defaults', site.site_defaults),
             ('k2_service_control', k2_service_control),
+            ('k2_service_views', k2_service_views),
+            ('k2_service_lines', site.service_lines),
             ('k2_down_brokers', k2_down_brokers),
             ('k2_down_registries', k2_down_registries),
             ('k2_manifest_problems', backup.manifest_problems),

@@ -12,7 +12,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import load_yaml_text, validate
 
 CONTROLS = ('systemd', 'docker_compose', 'command')
-ACTIONS = ('start', 'stop', 'restart', 'wipe', 'logs')
+ACTIONS = ('start', 'stop', 'restart', 'wipe', 'logs', 'status', 'disk')
 
 
 def _count(value, name):
@@ -53,7 +53,8 @@ def _argv(host, hostvars, name):
 
 
 def service_commands(hostvars, host, action):
-    """{control, name, commands}: how to start, stop, restart or wipe one inventory host's service.
+    """{control, name, commands}: how to start, stop, restart or wipe one inventory host's service, show its
+    status or log, or measure its data folder (disk).
 
     control is systemd (the role uses the systemd module; commands is empty) or command (argv lists to run in
     order on the host). docker_compose hosts become commands of `<k2_compose_command> -f <k2_compose_file>`
@@ -61,16 +62,18 @@ def service_commands(hostvars, host, action):
     if action not in ACTIONS:
         raise K2Error('k2_service_action: expected one of %s, got %r' % (', '.join(ACTIONS), action))
     control = hostvars.get('k2_service_control')
+    name = hostvars.get('k2_service_name') or host
+    if action == 'disk':        # df needs no service control, except to reach inside a container
+        return {'control': 'command', 'name': name, 'commands': _disk(host, hostvars, control, name)}
     if control not in CONTROLS:
         raise K2Error('%s: k2_service_control is %r; set it to systemd, docker_compose or command in the inventory '
                       '(see the README, "Sites")' % (host, control))
-    name = hostvars.get('k2_service_name') or host
-    if action == 'logs':
-        return {'control': 'command', 'name': name, 'commands': [_logs(host, hostvars, control, name)]}
+    if action in ('logs', 'status'):
+        reader = {'logs': _logs, 'status': _status}[action]
+        return {'control': 'command', 'name': name, 'commands': reader(host, hostvars, control, name)}
     if action == 'wipe':
         if control == 'docker_compose' and not hostvars.get('k2_service_wipe_cmd'):
-            return {'control': 'command', 'name': name,
-                    'commands': [_compose(host, hostvars) + ['rm', '--force', '--stop', '--volumes', name]]}
+            return {'control': 'command', 'name': name, 'commands': _compose_wipe(host, hostvars, name)}
         return {'control': 'command', 'name': name, 'commands': [_argv(host, hostvars, 'k2_service_wipe_cmd')]}
     if control == 'systemd':
         return {'control': 'systemd', 'name': name, 'commands': []}
@@ -90,13 +93,51 @@ def service_commands(hostvars, host, action):
 def _logs(host, hostvars, control, name):
     """The command that prints the service's recent log lines on its host."""
     if hostvars.get('k2_service_logs_cmd'):
-        return _argv(host, hostvars, 'k2_service_logs_cmd')
+        return [_argv(host, hostvars, 'k2_service_logs_cmd')]
     if control == 'systemd':
-        return ['journalctl', '--unit', name, '--no-pager', '--lines', '5000']
+        return [['journalctl', '--unit', name, '--no-pager', '--lines', '5000']]
     if control == 'docker_compose':
-        return _compose(host, hostvars) + ['logs', '--no-color', '--tail', '5000', name]
+        return [_compose(host, hostvars) + ['logs', '--no-color', '--tail', '5000', name]]
     raise K2Error('%s: k2_service_logs_cmd is not set; give the command that prints the service\'s log as a list '
                   'of arguments, e.g. [tail, -n, "5000", /var/log/kafka/server.log]' % host)
+
+
+def _status(host, hostvars, control, name):
+    """The command that shows whether the service runs (`docker compose ps`, `systemctl status`); none for a
+    command-controlled host without k2_service_status_cmd (diagnose then leaves it out)."""
+    if hostvars.get('k2_service_status_cmd'):
+        return [_argv(host, hostvars, 'k2_service_status_cmd')]
+    if control == 'systemd':
+        return [['systemctl', 'status', '--no-pager', '--lines', '0', name]]
+    if control == 'docker_compose':
+        return [_compose(host, hostvars) + ['ps', name]]
+    return []
+
+
+def _disk(host, hostvars, control, name):
+    """df of the broker's data folder (k2_broker_data_dir) where it lives: inside the container for a
+    docker_compose host, on the host otherwise."""
+    folder = hostvars.get('k2_broker_data_dir')
+    if not folder or not isinstance(folder, str):
+        raise K2Error('%s: k2_broker_data_dir is %r; give the folder of the broker\'s log.dirs, e.g. '
+                      '/var/lib/kafka/data' % (host, folder))
+    df = ['df', '-P', '-k', folder]
+    if control == 'docker_compose':
+        return [_compose(host, hostvars) + ['exec', '-T', name] + df]
+    return [df]
+
+
+def _compose_wipe(host, hostvars, name):
+    """Remove the service's container with its anonymous volumes, then its named volumes (k2_compose_volumes,
+    as docker names them: <project>_<volume>, e.g. k2_kafka-data), which `compose rm --volumes` keeps."""
+    volumes = hostvars.get('k2_compose_volumes') or []
+    if isinstance(volumes, str) or not all(isinstance(v, str) and v for v in volumes):
+        raise K2Error('%s: k2_compose_volumes is %r; give the named volumes that hold the service\'s data as a list, '
+                      'e.g. [k2_kafka-data] (docker volume ls shows them)' % (host, volumes))
+    commands = [_compose(host, hostvars) + ['rm', '--force', '--stop', '--volumes', name]]
+    if volumes:
+        commands.append(['docker', 'volume', 'rm', '--force'] + list(volumes))
+    return commands
 
 
 def _compose(host, hostvars):
@@ -165,3 +206,39 @@ def cluster_hosts(hosts, per_host, admin_host, admin_hosts):
                       'only on the cluster they are run for'
                       % (len(admin_hosts), ', '.join(admin_hosts), ', '.join(unassigned)))
     return out
+
+
+def service_views(hosts, per_host, actions=('status', 'logs')):
+    """[{host, action, argv, missing}] for diagnose: the commands that show each service host's status and log.
+    A host without a way to show one has argv None and `missing` saying which variable to set."""
+    out = []
+    for host in hosts:
+        for action in actions:
+            try:
+                commands = service_commands(per_host[host], host, action)['commands']
+            except K2Error as exc:
+                out.append({'host': host, 'action': action, 'argv': None, 'missing': str(exc)})
+                continue
+            if commands:
+                out.append({'host': host, 'action': action, 'argv': commands[0], 'missing': None})
+            else:
+                out.append({'host': host, 'action': action, 'argv': None,
+                            'missing': '%s: no %s command; set k2_service_%s_cmd to show it' % (host, action, action)})
+    return out
+
+
+def service_lines(views, results, tail=50):
+    """diagnose's report of service_views run on their hosts: each host's status, then its last `tail` log lines."""
+    lines = []
+    ran = iter(results or [])
+    for view in views:
+        if view['argv'] is None:
+            lines.append('%s %s: not shown (%s)' % (view['host'], view['action'], view['missing']))
+            continue
+        result = next(ran, {}) or {}
+        text = (result.get('stdout') or '').splitlines()
+        lines.append('== %s %s: %s' % (view['host'], view['action'], ' '.join(view['argv'])))
+        if result.get('rc', 0) != 0 or result.get('failed'):
+            lines.append('   failed (rc %s): %s' % (result.get('rc'), (result.get('stderr') or result.get('msg') or '').strip()[-500:]))
+        lines.extend('   ' + line for line in (text[-tail:] if view['action'] == 'logs' else text))
+    return lines

@@ -87,7 +87,6 @@ def test_add_exchange_with_the_smoke_test(admin, bootstrap_servers, registry_url
         assert len(record) == int(fields) and record["symbol"] == "k2-smoke-test", record
 
 
-@pytest.mark.skip(reason="issue 23, open: the test's second raise asks for fewer partitions than the first left (refused as it should be); to be rewritten")
 def test_raise_partitions_grows_a_topic(admin, platform_dir, unique, drop_topics):
     name = "market.dk%s.trades.raise" % unique
     drop_topics.append(name)
@@ -159,7 +158,6 @@ def test_health_check_reports_ok_for_the_compose_stack(admin, registry_urls, tmp
         assert url in json.dumps(data), url
 
 
-@pytest.mark.skip(reason="issue 23, open: diagnose.yml has no compose ps/logs section yet")
 def test_diagnose_shows_lag_hot_partitions_and_the_services(admin, bootstrap_servers, unique, drop_topics):
     topic, group = "market.dk%s.trades.hot" % unique, "dk-%s-diag" % unique
     drop_topics.append(topic)
@@ -186,7 +184,6 @@ def test_diagnose_shows_lag_hot_partitions_and_the_services(admin, bootstrap_ser
         admin.delete_consumer_groups([group])[group].result(30)
 
 
-@pytest.mark.skip(reason="issue 23, open: investigate_data_loss runs df on the controller, not inside k2-kafka, for docker_compose brokers")
 def test_investigate_data_loss_runs_df_inside_k2_kafka(admin, bootstrap_servers, unique, drop_topics):
     topic = "market.dk%s.trades.loss" % unique
     drop_topics.append(topic)

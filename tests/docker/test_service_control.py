@@ -1,15 +1,18 @@
 """Service control for real, on the compose stack: recover_broker and recover_schema_registry start exactly the
 container that was stopped (same container id, a new start time, every other container's start time unchanged)
 and return only once it is back; full_reset's wipe removes exactly the Kafka and registry data (docker volume ls
-before and after; an unrelated volume of ours stays) and the cluster gets a new id. The docker CLI, the plain
+before and after; an unrelated volume of ours stays) and the cluster is made anew (new topic ids; its id is the
+compose file's pinned CLUSTER_ID, as on the platform). The docker CLI, the plain
 AdminClient and HTTP read it back. These tests stop services: they run last in the layer, in this order."""
 import json
 
 import httpx
 import pytest
+import yaml
+from confluent_kafka import TopicCollection
 from confluent_kafka.admin import NewTopic
 
-from conftest import (KAFKA, REGISTRIES, all_healthy, cluster_id, docker, inspect, managed_topics, partitions_in_sync,
+from conftest import (COMPOSE_FILE, KAFKA, REGISTRIES, all_healthy, cluster_id, docker, inspect, managed_topics, partitions_in_sync,
                       play, wait_until)
 
 pytestmark = pytest.mark.docker
@@ -100,7 +103,17 @@ def test_recover_schema_registry_starts_only_the_stopped_registry(healthy_stack,
     assert sorted(answer.json()) == sorted(httpx.get(registry_urls[0] + "/subjects", timeout=10).json())
 
 
-@pytest.mark.skip(reason="issue 23, open: the compose file pins CLUSTER_ID and the wipe's `compose rm --volumes` keeps the named kafka-data volume")
+def topic_ids(admin, names):
+    """{topic: its topic id} (describe_topics): a topic made anew has a new id, whatever its name."""
+    futures = admin.describe_topics(TopicCollection(sorted(names)))
+    return dict((name, str(future.result(30).topic_id)) for name, future in futures.items())
+
+
+def compose_cluster_id():
+    """The CLUSTER_ID the compose file pins for kafka, as the platform's does (cp-kafka needs one)."""
+    return yaml.safe_load(open(COMPOSE_FILE))["services"]["kafka"]["environment"]["CLUSTER_ID"]
+
+
 @pytest.mark.disrupts_stack
 def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         healthy_stack, admin, registry_urls, platform_dir, unique):
@@ -123,6 +136,7 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         containers_before = starts()
         running_before = project_containers()
         old_id = cluster_id(admin)
+        old_ids = topic_ids(admin, managed_topics())
 
         rc, out, recap = play("full_reset.yml", {"confirm": "RESET-" + old_id, "k2_max_deletes": 100000,
                                                  "k2_platform_dir": str(platform_dir)})
@@ -136,9 +150,12 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         assert dict((n, vols_after.get(n)) for n in kept) == kept   # every other volume as it was, ours included
         new = set(vols_after) - set(vols_before)
         assert new <= data_volumes(), (new, data_volumes())          # only the fresh data volumes are new
-        # the cluster is a new one, re-initialised from topics.yaml, and what was outside topics.yaml is gone
-        new_id = cluster_id(admin)
-        assert new_id != old_id
+        # the cluster is a new one, re-initialised from topics.yaml, and what was outside topics.yaml is gone.
+        # The compose file pins CLUSTER_ID (as the platform's does), so the fresh storage is formatted with the
+        # same id: what proves it new is the fresh volume above and new topic ids for every managed topic.
+        assert cluster_id(admin) == old_id == compose_cluster_id()
+        new_ids = topic_ids(admin, managed_topics())
+        assert sorted(n for n in new_ids if new_ids[n] == old_ids[n]) == []
         topics = set(admin.list_topics(timeout=10).topics)
         assert marker not in topics
         assert set(t for t in topics if t.startswith("market.")) == managed_topics()

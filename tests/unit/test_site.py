@@ -7,7 +7,8 @@ import yaml
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.site import (cluster_hosts, down_brokers, down_registries,
-                                                                        service_commands, site_defaults)
+                                                                        service_commands, service_lines, service_views,
+                                                                        site_defaults)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import topic_specs
 from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
 
@@ -77,6 +78,24 @@ def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(comma
         base + ["logs", "--no-color", "--tail", "5000", "kafka"]]
     assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
         base + ["rm", "--force", "--stop", "--volumes", "kafka"]]
+    assert service_commands(hostvars, "k2-kafka", "status")["commands"] == [base + ["ps", "kafka"]]
+    # the named volumes go too (compose rm --volumes keeps them), and df runs inside the container
+    hostvars.update(k2_compose_volumes=["k2_kafka-data"], k2_broker_data_dir="/var/lib/kafka/data")
+    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
+        base + ["rm", "--force", "--stop", "--volumes", "kafka"], ["docker", "volume", "rm", "--force", "k2_kafka-data"]]
+    assert service_commands(hostvars, "k2-kafka", "disk")["commands"] == [
+        base + ["exec", "-T", "kafka", "df", "-P", "-k", "/var/lib/kafka/data"]]
+
+
+def test_status_and_disk_of_systemd_and_command_hosts():
+    systemd = {"k2_service_control": "systemd", "k2_service_name": "kafka", "k2_broker_data_dir": "/data"}
+    assert service_commands(systemd, "b1", "status")["commands"] == [
+        ["systemctl", "status", "--no-pager", "--lines", "0", "kafka"]]
+    assert service_commands(systemd, "b1", "disk")["commands"] == [["df", "-P", "-k", "/data"]]
+    command = {"k2_service_control": "command"}
+    assert service_commands(command, "b1", "status")["commands"] == []     # diagnose leaves it out
+    command["k2_service_status_cmd"] = ["svc", "status"]
+    assert service_commands(command, "b1", "status")["commands"] == [["svc", "status"]]
 
 
 @pytest.mark.parametrize("hostvars, action, needle", [
@@ -88,6 +107,9 @@ def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(comma
     ({"k2_service_control": "docker_compose", "k2_compose_file": "dc.yml", "k2_compose_command": [1]}, "stop",
      "b1: k2_compose_command is \\[1\\]"),
     ({"k2_service_control": "systemd"}, "reboot", "k2_service_action: expected one of"),
+    ({"k2_service_control": "systemd"}, "disk", "b1: k2_broker_data_dir is None; give the folder"),
+    ({"k2_service_control": "docker_compose", "k2_compose_file": "dc.yml", "k2_compose_volumes": "k2_kafka-data"},
+     "wipe", "b1: k2_compose_volumes is 'k2_kafka-data'; give the named volumes"),
 ])
 def test_service_control_mistakes_name_the_host_and_the_variable(hostvars, action, needle):
     with pytest.raises(K2Error, match=needle.replace("(", r"\(")):
@@ -123,3 +145,24 @@ def test_each_cluster_gets_only_its_own_service_hosts():
         cluster_hosts(["b1", "b2"], {"b1": {"k2_cluster": "a"}, "b2": {}}, "a", ["a", "b"])
     with pytest.raises(K2Error, match=r"b1: k2_cluster is 'c', which is not a host of kafka_admin \(a, b\)"):
         cluster_hosts(["b1"], {"b1": {"k2_cluster": "c"}}, "a", ["a", "b"])
+
+
+def test_diagnose_shows_each_service_and_says_what_to_set_where_it_cannot():
+    per_host = {"k2-kafka": {"k2_service_control": "docker_compose", "k2_service_name": "kafka",
+                             "k2_compose_file": "/k2/dc.yml", "k2_compose_command": "docker-compose"},
+                "b2": {"k2_service_control": "command"}}
+    views = service_views(["k2-kafka", "b2"], per_host)
+    assert [(v["host"], v["action"], v["argv"]) for v in views] == [
+        ("k2-kafka", "status", ["docker-compose", "-f", "/k2/dc.yml", "ps", "kafka"]),
+        ("k2-kafka", "logs", ["docker-compose", "-f", "/k2/dc.yml", "logs", "--no-color", "--tail", "5000", "kafka"]),
+        ("b2", "status", None), ("b2", "logs", None)]
+    assert "set k2_service_status_cmd" in views[2]["missing"] and "k2_service_logs_cmd is not set" in views[3]["missing"]
+    results = [{"rc": 0, "stdout": "k2-kafka  Up (healthy)"},
+               {"rc": 0, "stdout": "\n".join("line %d" % i for i in range(100))}]
+    lines = service_lines(views, results, tail=3)
+    assert lines[:6] == ["== k2-kafka status: docker-compose -f /k2/dc.yml ps kafka", "   k2-kafka  Up (healthy)",
+                         "== k2-kafka logs: docker-compose -f /k2/dc.yml logs --no-color --tail 5000 kafka",
+                         "   line 97", "   line 98", "   line 99"]
+    assert lines[6].startswith("b2 status: not shown (b2: no status command") and len(lines) == 8
+    failed = service_lines(views[:1], [{"rc": 1, "stdout": "", "stderr": "no such service: kafka\n"}])
+    assert failed[1] == "   failed (rc 1): no such service: kafka"
