@@ -46,9 +46,9 @@ def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/
 
 def escaped_exceptions(output):
     """The exceptions that escaped a module or a plugin, from a run with ANSIBLE_DISPLAY_TRACEBACK=error: the
-    closing line of each traceback, except our deliberate failures (K2Error, turned into fail_json) and
-    ansible's own wrappers around them (ansible.errors..., ansible._internal...). A KeyError escaping a
-    module shows here as "KeyError: 'used_bytes'"."""
+    closing line of each traceback, except deliberate failures (K2Error turned into fail_json, or a fail_json's
+    "Message:") and ansible's own wrappers around them (ansible.errors..., ansible._internal...). A KeyError
+    escaping a module shows here as "KeyError: 'used_bytes'"."""
     escaped, in_traceback = [], False
     for line in output.splitlines():
         if line.startswith("Traceback (most recent call last):"):
@@ -56,7 +56,8 @@ def escaped_exceptions(output):
         elif in_traceback and line and not line.startswith(" "):
             in_traceback = False
             name = line.split(":", 1)[0]
-            if not (name.endswith(".K2Error") or name == "K2Error" or name.startswith("ansible.")):
+            # "Message: ..." closes the call stack of a fail_json that no exception caused (e.g. command's rc)
+            if not (name.endswith(".K2Error") or name in ("K2Error", "Message") or name.startswith("ansible.")):
                 escaped.append(line)
     return escaped
 

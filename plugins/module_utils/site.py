@@ -134,7 +134,8 @@ def _compose_wipe(host, hostvars, name):
     if isinstance(volumes, str) or not all(isinstance(v, str) and v for v in volumes):
         raise K2Error('%s: k2_compose_volumes is %r; give the named volumes that hold the service\'s data as a list, '
                       'e.g. [k2_kafka-data] (docker volume ls shows them)' % (host, volumes))
-    commands = [_compose(host, hostvars) + ['rm', '--force', '--stop', '--volumes', name]]
+    # -v, not --volumes: v1 does not know --volumes, prints its usage and exits 0 without removing anything
+    commands = [_compose(host, hostvars) + ['rm', '--force', '--stop', '-v', name]]
     if volumes:
         commands.append(['docker', 'volume', 'rm', '--force'] + list(volumes))
     return commands

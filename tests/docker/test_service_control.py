@@ -5,6 +5,7 @@ before and after; an unrelated volume of ours stays) and the cluster is made ane
 compose file's pinned CLUSTER_ID, as on the platform). The docker CLI, the plain
 AdminClient and HTTP read it back. These tests stop services: they run last in the layer, in this order."""
 import json
+import os
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from conftest import (COMPOSE_FILE, KAFKA, REGISTRIES, all_healthy, cluster_id, 
                       play, wait_until)
 
 pytestmark = pytest.mark.docker
+BASE_IMAGE = os.environ.get("K2_BASE_IMAGE", "k2-base:bookworm")   # tools/docker/base-image.sh
 SUBJECT_HEADERS = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 
 
@@ -36,11 +38,20 @@ def starts():
 
 
 def volumes():
-    """{volume name: CreatedAt} of every volume on the engine (docker volume ls, then inspect)."""
-    names = docker("volume", "ls", "--quiet").stdout.split()
-    if not names:
-        return {}
-    return dict((v["Name"], v["CreatedAt"]) for v in json.loads(docker("volume", "inspect", *names).stdout))
+    """The names of every volume on the engine (docker volume ls)."""
+    return set(docker("volume", "ls", "--quiet").stdout.split())
+
+
+def marked(names, marker, write=False):
+    """Which of the volumes hold the file `marker`, read (or first written) by one throwaway container that mounts
+    them all. A volume's CreatedAt is its folder's mtime on the local driver, so a file is what tells a volume
+    kept from one made anew."""
+    names = sorted(names)
+    mounts = [arg for i, name in enumerate(names) for arg in ("-v", "%s:/v/%d" % (name, i))]
+    script = ('for d in /v/*; do touch "$d/%s" && echo "${d#/v/}"; done' % marker) if write else \
+        ('for d in /v/*; do [ -e "$d/%s" ] && echo "${d#/v/}"; done; true' % marker)
+    out = docker("run", "--rm", "--network", "none", *(mounts + [BASE_IMAGE, "sh", "-c", script])).stdout
+    return set(names[int(i)] for i in out.split())
 
 
 def data_volumes():
@@ -119,6 +130,8 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         healthy_stack, admin, registry_urls, platform_dir, unique):
     # state that only the wipe removes: a topic and a subject outside topics.yaml (a delete reset keeps neither,
     # a wipe keeps nothing at all), and an unrelated volume that must survive
+    rc, out, recap = play("apply_topics.yml", {"k2_platform_dir": str(platform_dir)})   # whatever ran before
+    assert rc == 0, out[-4000:]
     marker = "dk%s.marker" % unique
     admin.create_topics([NewTopic(marker, 1, 1)])[marker].result(30)
     subject = "dk%s.marker-value" % unique
@@ -132,7 +145,9 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         wiped = data_volumes()
         assert wiped, "k2-kafka has no data volume"
         vols_before = volumes()
-        assert unrelated in vols_before and wiped <= set(vols_before)
+        assert unrelated in vols_before and wiped <= vols_before
+        mark = ".k2-wipe-test-" + unique
+        assert marked(vols_before, mark, write=True) == vols_before
         containers_before = starts()
         running_before = project_containers()
         old_id = cluster_id(admin)
@@ -143,13 +158,9 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         assert rc == 0, out[-6000:]
 
         vols_after = volumes()
-        for name in wiped:   # gone, or made anew (same name, later CreatedAt)
-            assert name not in vols_after or vols_after[name] > vols_before[name], (
-                name, vols_before[name], vols_after.get(name))
-        kept = dict((n, c) for n, c in vols_before.items() if n not in wiped)
-        assert dict((n, vols_after.get(n)) for n in kept) == kept   # every other volume as it was, ours included
-        new = set(vols_after) - set(vols_before)
-        assert new <= data_volumes(), (new, data_volumes())          # only the fresh data volumes are new
+        assert vols_before - wiped <= vols_after and vols_after - vols_before <= data_volumes()
+        # the data volumes are empty ones made anew; every other volume, ours included, is the one it was
+        assert marked(vols_after, mark) == vols_before - wiped
         # the cluster is a new one, re-initialised from topics.yaml, and what was outside topics.yaml is gone.
         # The compose file pins CLUSTER_ID (as the platform's does), so the fresh storage is formatted with the
         # same id: what proves it new is the fresh volume above and new topic ids for every managed topic.
@@ -170,3 +181,6 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         assert dict((n, after.get(n)) for n in untouched) == dict((n, containers_before[n]) for n in untouched)
     finally:
         docker("volume", "rm", unrelated, check=False)
+        kept = sorted(volumes())
+        docker("run", "--rm", "--network", "none", *([a for i, n in enumerate(kept) for a in ("-v", "%s:/v/%d" % (n, i))]
+               + [BASE_IMAGE, "sh", "-c", 'rm -f /v/*/.k2-wipe-test-' + unique]), check=False)

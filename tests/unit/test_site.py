@@ -77,12 +77,12 @@ def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(comma
     assert service_commands(hostvars, "k2-kafka", "logs")["commands"] == [
         base + ["logs", "--no-color", "--tail", "5000", "kafka"]]
     assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
-        base + ["rm", "--force", "--stop", "--volumes", "kafka"]]
+        base + ["rm", "--force", "--stop", "-v", "kafka"]]
     assert service_commands(hostvars, "k2-kafka", "status")["commands"] == [base + ["ps", "kafka"]]
     # the named volumes go too (compose rm --volumes keeps them), and df runs inside the container
     hostvars.update(k2_compose_volumes=["k2_kafka-data"], k2_broker_data_dir="/var/lib/kafka/data")
     assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
-        base + ["rm", "--force", "--stop", "--volumes", "kafka"], ["docker", "volume", "rm", "--force", "k2_kafka-data"]]
+        base + ["rm", "--force", "--stop", "-v", "kafka"], ["docker", "volume", "rm", "--force", "k2_kafka-data"]]
     assert service_commands(hostvars, "k2-kafka", "disk")["commands"] == [
         base + ["exec", "-T", "kafka", "df", "-P", "-k", "/var/lib/kafka/data"]]
 
