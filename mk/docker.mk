@@ -2,7 +2,8 @@
 #   make images        the base image and every local image (each reused while its inputs are unchanged)
 #   make docker-up     images as needed, then the compose stack with them, waiting until every service is healthy
 #   make docker-down   the stack's containers, network and volumes (project k2 only)
-#   make test-docker   the docker layer: pytest -m docker, then the docker Molecule scenario; stack always down after
+#   make test-docker   the docker layer: the docker Molecule scenario, then pytest -m docker (AWX jobs in the EE too,
+#                      so the EE image is built or reused first); stack always down after
 DOCKER_ENGINE := tools/docker/engine.sh
 DOCKER_IMAGES := $(PYTHON) tools/docker/images.py
 DOCKER_STACK := tools/docker/stack.sh
@@ -60,7 +61,7 @@ molecule-docker: setup images
 	@started=$$(date +%s); $(VENV)/bin/molecule test -s docker; rc=$$?; \
 	  echo "molecule docker scenario: $$(( $$(date +%s) - started )) s (exit $$rc)"; exit $$rc
 
-test-docker: setup images
+test-docker: setup images ee-image
 	@started=$$(date +%s); rc=0; \
 	  $(MAKE) --no-print-directory molecule-docker || rc=$$?; \
 	  if [ $$rc = 0 ]; then \

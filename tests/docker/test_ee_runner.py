@@ -206,7 +206,6 @@ def test_the_health_check_job_reports_the_cluster_the_plain_client_sees(awx_job,
     assert len(metadata.brokers) == len(health["kafka"].get("brokers", metadata.brokers)), health["kafka"]
 
 
-@pytest.mark.skip(reason="issue 23, open: fails on a quiet stack too (its platform_dir case), cause not yet found")
 @pytest.mark.parametrize("where", ["platform_dir", "container"])
 def test_the_backup_job_writes_a_backup_that_is_gone_with_the_job(awx_job, admin, where):
     """Until the backup store of the S3 issue lands, an AWX backup job's backup lives only as long as the job:
@@ -230,8 +229,9 @@ def test_the_backup_job_writes_a_backup_that_is_gone_with_the_job(awx_job, admin
         with open(os.path.join(on_host, "manifest.json")) as handle:
             manifest = json.load(handle)
         assert manifest["cluster_id"] == cluster_id
-        topics = [t for t in admin.list_topics(timeout=15).topics if not t.startswith("__")]
-        assert manifest["counts"]["topics"] == len(topics)
+        # backup.yml keeps the default scope, the managed topics (^market\.): not the registries' own topics
+        topics = [t for t in admin.list_topics(timeout=15).topics if t.startswith("market.")]
+        assert topics and manifest["counts"]["topics"] == len(topics)
     else:
         # written in the container's own filesystem: nothing of it in the mounted data dir
         assert not os.path.exists(os.path.join(pdd, "var")), os.listdir(pdd)
