@@ -276,10 +276,6 @@ class RegistryClient:
             raise
 
 
-# A subject name no K2 registry holds: write probes touch only it and undo what they did.
-PROBE_SUBJECT = '_k2-kafka-ops-capability-probe'
-
-
 def _status(client, method, path, body=None, query=None):
     """(HTTP status, payload) of one call; a registry that does not answer raises K2Error."""
     try:
@@ -288,27 +284,48 @@ def _status(client, method, path, body=None, query=None):
         return exc.status, exc.code
 
 
-def probe_capabilities(client):
-    """What the registry behind `client` can do, found without changing anything.
+# What each registry of the field can do with modes, as each documents it (../shared/K2-PLATFORM.md):
+# (mode_writable_global, mode_writable_subject, import_mode). A registry that serves /mode and is none of
+# these is unknown (None: not known without trying a write, which an info module never does).
+FLAVOURS = {'confluent': (True, True, True), 'karapace': (False, False, False), 'apicurio': (False, False, False),
+            'unknown': (None, None, None)}
 
-    Read probes: GET /mode, GET /schemas?limit=1, a verbose compatibility test of an existing subject's latest
-    version against itself. Write probes (only where the mode is readable): PUT /mode with the mode it already
-    has, and PUT /mode/<probe subject> IMPORT on a subject that cannot exist, undone at once. Explicit ids are
-    honoured only where IMPORT is (Confluent); Karapace refuses them and Apicurio ignores them.
+
+def _flavour(client, mode_readable):
+    """Which registry this is, from read-only endpoints: no mode API is Apicurio's ccompat API; Confluent
+    answers GET /v1/metadata/id with its scope; Karapace's health endpoint reports schema_registry_ready."""
+    if not mode_readable:
+        return 'apicurio'
+    status, answer = _status(client, 'GET', '/v1/metadata/id')
+    if status == 200 and isinstance(answer, dict) and isinstance(answer.get('scope'), dict):
+        return 'confluent'
+    for path in ('/_health', '/health'):
+        status, answer = _status(client, 'GET', path)
+        if status == 200 and isinstance(answer, dict) and (
+                'schema_registry_ready' in answer or 'schema_registry_ready' in (answer.get('status') or {})):
+            return 'karapace'
+    return 'unknown'
+
+
+def probe_capabilities(client):
+    """What the registry behind `client` can do, found by reading only: GET /mode, GET /schemas?limit=1, the
+    registry's own identification (GET /v1/metadata/id, the health endpoint), and a verbose compatibility test
+    of an existing subject's latest version against itself (a POST that stores nothing). A read-only credential
+    gets the same answer, and the registry's audit log sees no write.
+
+    Mode writes and IMPORT follow from which registry it is (FLAVOURS): explicit ids are honoured only where
+    IMPORT is (Confluent); Karapace refuses them and Apicurio ignores them. For an unknown registry they are
+    None, and restore keeps to new ids.
     """
     caps = dict(mode_readable=False, mode=None, mode_writable_global=False, mode_writable_subject=False,
                 import_mode=False, explicit_ids=False, schemas_endpoint=False, verbose_compatibility=None)
     status, answer = _status(client, 'GET', '/mode')
     if status == 200 and isinstance(answer, dict) and answer.get('mode'):
         caps.update(mode_readable=True, mode=answer['mode'])
-        if answer['mode'] != 'IMPORT':
-            caps['mode_writable_global'] = _status(client, 'PUT', '/mode', {'mode': answer['mode']})[0] == 200
-        status, code = _status(client, 'PUT', '/mode/' + PROBE_SUBJECT, {'mode': 'IMPORT'})
-        caps['mode_writable_subject'] = status == 200 or status == 422
-        caps['import_mode'] = status == 200
-        if status == 200 and _status(client, 'DELETE', '/mode/' + PROBE_SUBJECT)[0] != 200:
-            _status(client, 'PUT', '/mode/' + PROBE_SUBJECT, {'mode': 'READWRITE'})
-    caps['explicit_ids'] = caps['import_mode']
+    caps['flavour'] = _flavour(client, caps['mode_readable'])
+    writable_global, writable_subject, import_mode = FLAVOURS[caps['flavour']]
+    caps.update(mode_writable_global=writable_global, mode_writable_subject=writable_subject,
+                import_mode=import_mode, explicit_ids=import_mode)
     caps['schemas_endpoint'] = _status(client, 'GET', '/schemas', query={'limit': 1})[0] == 200
     subjects = _status(client, 'GET', '/subjects')[1]
     if isinstance(subjects, list) and subjects:
@@ -319,8 +336,6 @@ def probe_capabilities(client):
             status, answer = _status(client, 'POST', '/compatibility/subjects/%s/versions/latest' % _q(subjects[0]),
                                      body, {'verbose': 'true'})
             caps['verbose_compatibility'] = status == 200 and isinstance(answer, dict) and 'messages' in answer
-    caps['flavour'] = ('apicurio' if not caps['mode_readable'] else 'confluent' if caps['import_mode']
-                       else 'karapace' if not caps['mode_writable_global'] else 'unknown')
     return caps
 
 

@@ -14,10 +14,12 @@ description:
   - Asks each URL of O(schema_registry_urls) on its own whether it answers (C(GET /config)).
   - Probes, through the first URL that answers, what the registry can do - Confluent, Karapace and Apicurio
     differ - so that playbooks decide from capabilities, never from the answer of an unrelated call.
-  - Read probes are C(GET /mode), C(GET /schemas?limit=1) and a verbose compatibility test of one existing
-    subject's latest version against itself. Write probes run only where the mode is readable - C(PUT /mode)
-    with the mode the registry already has, and C(PUT /mode/<subject>) IMPORT on a subject that cannot exist
-    (C(_k2-kafka-ops-capability-probe)), undone at once - so the registry is left as it was, in check mode too.
+  - It only reads - C(GET /mode), C(GET /schemas?limit=1), the registry's own identification (Confluent's
+    C(GET /v1/metadata/id), Karapace's C(GET /_health)) and a verbose compatibility test of one existing
+    subject's latest version against itself, which stores nothing - so a read-only credential gets the same
+    answer and the registry's audit log records no write.
+  - Whether modes can be changed and IMPORT honoured follows from which registry it is, as each documents it;
+    for a registry that serves C(/mode) but is none of the three they are null (unknown).
 author: K2 Platform Team (@k2-platform)
 extends_documentation_fragment:
   - k2.kafka_ops.kafka
@@ -25,7 +27,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Read-only in effect (write probes are undone); runs the same in check mode.
+    description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
     description: Read-only; there is nothing to diff.
@@ -64,7 +66,9 @@ global_compatibility:
 capabilities:
   description:
     - What the registry can do; null when no instance answered or O(capabilities=false).
-    - C(flavour) is inferred from the answers (C(confluent), C(karapace), C(apicurio) or C(unknown)).
+    - C(flavour) is inferred from read-only answers (C(confluent), C(karapace), C(apicurio) or C(unknown)).
+    - C(mode_writable_global), C(mode_writable_subject) and C(import_mode) follow from C(flavour); they are null
+      for C(unknown), since learning them would take a write.
     - C(explicit_ids) follows C(import_mode), since registries honour explicit ids only in IMPORT mode.
     - C(verbose_compatibility) is null when the registry holds no subject to test against.
   returned: always

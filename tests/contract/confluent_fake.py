@@ -6,9 +6,10 @@ refuses PUT /config/{subject} before the subject exists.
 `personality` plays each registry of the field as documented (../shared/K2-PLATFORM.md):
 - confluent: modes readable and writable; IMPORT refused (42205) while subjects exist unless ?force=true
   (global) and on a non-empty subject (per subject); explicit id and version honoured only in IMPORT;
-  DELETE /mode/{subject}; GET /schemas; full verbose reasons.
+  DELETE /mode/{subject}; GET /schemas; full verbose reasons; GET /v1/metadata/id answers its scope.
 - karapace: GET /mode answers READWRITE, PUT /mode and PUT /mode/{subject} answer 405; an explicit id is
-  refused with 422; verbose reasons are short field names; 409 for incompatible.
+  refused with 422; verbose reasons are short field names; 409 for incompatible; GET /_health answers
+  schema_registry_ready.
 - apicurio: no mode API (404); explicit ids and versions are ignored; no verbose reasons; 409; no GET /schemas.
 `always_status` answers every request with that HTTP status (a registry in trouble, e.g. 503).
 
@@ -252,6 +253,20 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(404, 40401, "Subject '%s' not found." % parts[1])
         self._send(200, {"mode": previous})
 
+    def get_metadata_id(self, reg, parts, query):
+        """Confluent's server metadata (GET /v1/metadata/id): its scope, the Kafka and registry cluster ids."""
+        if reg.personality != "confluent":
+            return self._error(404, 404, "HTTP 404 Not Found")
+        self._send(200, {"scope": {"path": [], "clusters": {"kafka-cluster": "fake-kafka",
+                                                             "schema-registry-cluster": "schema-registry"}}})
+
+    def get_health(self, reg, parts, query):
+        """Karapace's health endpoint (GET /_health): whether its reader has caught up."""
+        if reg.personality != "karapace":
+            return self._error(404, 404, "HTTP 404 Not Found")
+        self._send(200, {"status": {"schema_registry_ready": True, "schema_registry_is_primary": True},
+                         "healthy": True})
+
     def get_schemas(self, reg, parts, query):
         if reg.personality == "apicurio":
             return self._error(404, 404, "HTTP 404 Not Found")
@@ -298,6 +313,8 @@ ROUTES = [
     (("PUT", r"^mode(/[^/]+)?$"), Handler.put_mode),
     (("DELETE", r"^mode/[^/]+$"), Handler.delete_mode),
     (("GET", r"^schemas$"), Handler.get_schemas),
+    (("GET", r"^v1/metadata/id$"), Handler.get_metadata_id),
+    (("GET", r"^_health$"), Handler.get_health),
     (("DELETE", r"^subjects/[^/]+$"), Handler.delete_subject),
 ]
 

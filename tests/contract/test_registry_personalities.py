@@ -1,7 +1,9 @@
 """schema_registry_info against each registry of the field, as documented (../shared/K2-PLATFORM.md): the
-capabilities it reports, and that probing leaves the registry exactly as it was."""
+capabilities it reports, and that probing only reads: every request it sends is a GET or a compatibility test
+(which stores nothing), and the registry is left exactly as it was."""
 import copy
 import json
+import re
 
 import pytest
 
@@ -24,18 +26,39 @@ EXPECTED = {
 }
 
 
+def writes(requests):
+    """The requests that may change a registry: anything but a GET, a compatibility test or a schema lookup
+    (POST /subjects/{subject} without /versions)."""
+    return [(m, path) for m, path, query in requests
+            if m != "GET" and not (m == "POST" and (path.startswith("/compatibility/")
+                                                    or re.match(r"^/subjects/[^/]+$", path)))]
+
+
+def test_an_unknown_registry_with_a_mode_api_leaves_mode_writes_and_import_unknown():
+    with FakeConfluent(personality="karapace") as srv:
+        srv.registry.personality = "unknown"      # serves /mode, but neither Confluent's metadata nor Karapace's health
+        result = run_module("schema_registry_info", schema_registry_urls=[srv.url])
+        caps = result["capabilities"]
+        assert caps["flavour"] == "unknown" and caps["mode_readable"] is True, caps
+        assert [caps[k] for k in ("mode_writable_global", "mode_writable_subject", "import_mode", "explicit_ids")] == [
+            None, None, None, None]
+        assert writes(srv.registry.requests) == [], srv.registry.requests
+
+
 @pytest.mark.parametrize("personality", sorted(EXPECTED))
 def test_capabilities_are_detected_and_the_probe_changes_nothing(personality):
     with FakeConfluent(personality=personality) as srv:
         assert run_module("schema_subject", schema_registry_urls=[srv.url], subject="s-value", schema=V1)["changed"]
         reg = srv.registry
         state = copy.deepcopy((reg.subjects, reg.schemas, reg.config, reg.global_level, reg.mode, reg.global_mode))
+        sent = len(reg.requests)
         result = run_module("schema_registry_info", schema_registry_urls=["http://127.0.0.1:9", srv.url],
                             schema_registry_timeout=2)
         assert not result.get("failed"), result
         assert result["capabilities"] == EXPECTED[personality]
         assert [i["reachable"] for i in result["instances"]] == [False, True]
         assert (reg.subjects, reg.schemas, reg.config, reg.global_level, reg.mode, reg.global_mode) == state
+        assert writes(reg.requests[sent:]) == [], reg.requests[sent:]
 
 
 def test_verbose_support_is_unknown_on_an_empty_registry():

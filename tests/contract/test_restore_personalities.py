@@ -55,20 +55,21 @@ def state(reg):
                 for s, vs in reg.subjects.items() if any(not v["deleted"] for v in vs))
 
 
-def restore(srv, tmp_path, **extra):
+def restore(srv, tmp_path, check=False, **extra):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(json.dumps({"all": {"children": {"kafka_admin": {"hosts": {"localhost": {
         "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}},
         "vars": {"k2_connection": {"bootstrap_servers": "127.0.0.1:9", "schema_registry_urls": [srv.url],
                                    "schema_registry_timeout": 5}}}}))
     args = dict(backup=write_backup(tmp_path / "kafka-20260101-000000"), k2_restore_topics=False, **extra)
-    return run_playbook("restore.yml", args, inventory=str(inventory))
+    return run_playbook("restore.yml", args, check=check, inventory=str(inventory))
 
 
 def writes(reg):
+    """Every request that may change the registry: not a GET, a compatibility test or a lookup (the capability
+    probe reads only, so nothing of it is excused)."""
     return [r for r in reg.requests if r[0] in ("POST", "PUT", "DELETE") and "/compatibility/" not in r[1]
-            and not (r[0] == "POST" and r[1].count("/") == 2)  # lookups are reads
-            and "_k2-kafka-ops-capability-probe" not in r[1] and r[1] != "/mode"]
+            and not (r[0] == "POST" and r[1].count("/") == 2)]  # lookups are reads
 
 
 PERSONALITIES = ["confluent", "karapace", "apicurio"]
@@ -84,6 +85,15 @@ def test_a_registry_that_holds_the_backup_gets_no_write_and_reports_no_change(pe
         assert rc == 0 and recap["changed"] == 0, out[-3000:]
         assert "%s: unchanged" % A in out and "%s: unchanged" % B in out
         assert writes(srv.registry) == [] and state(srv.registry) == ORIGINAL
+
+
+@pytest.mark.parametrize("personality", PERSONALITIES)
+def test_a_restore_in_check_mode_sends_no_write_and_shows_what_it_would_do(personality, tmp_path):
+    with FakeConfluent(personality=personality) as srv:
+        rc, out, recap = restore(srv, tmp_path, check=True)
+        assert rc == 0 and recap["changed"] >= 1, out[-3000:]
+        assert ("%s: import" if personality == "confluent" else "%s: register") % A in out, out[-3000:]
+        assert writes(srv.registry) == [] and state(srv.registry) == {}, writes(srv.registry)
 
 
 @pytest.mark.parametrize("personality", PERSONALITIES)
