@@ -257,8 +257,8 @@ class Handler(BaseHTTPRequestHandler):
         """Confluent's server metadata (GET /v1/metadata/id): its scope, the Kafka and registry cluster ids."""
         if reg.personality != "confluent":
             return self._error(404, 404, "HTTP 404 Not Found")
-        self._send(200, {"scope": {"path": [], "clusters": {"kafka-cluster": "fake-kafka",
-                                                             "schema-registry-cluster": "schema-registry"}}})
+        clusters = {"kafka-cluster": "fake-kafka", "schema-registry-cluster": "schema-registry"}
+        self._send(200, {"scope": {"path": [], "clusters": clusters}})
 
     def get_health(self, reg, parts, query):
         """Karapace's health endpoint (GET /_health): whether its reader has caught up."""
