@@ -138,9 +138,9 @@ def k2_health_lines(hosts, hostvars):
     return out
 
 
-def k2_plan(steps, cluster_id, playbook, host, request=None, topics_file=None, schemas_dir=None, created=None):
-    """The change plan of one cluster from the playbook's check-mode steps (module_utils/plan.py)."""
-    return plan.build_plan(steps, cluster_id, playbook, host, request, topics_file, schemas_dir, created)
+def k2_plan(results, cluster_id, playbook, host, request=None, topics_file=None, schemas_dir=None, created=None):
+    """The change plan of one cluster from the playbook's registered check-mode results (module_utils/plan.py)."""
+    return plan.build_plan(results, cluster_id, playbook, host, request, topics_file, schemas_dir, created)
 
 
 def k2_subjects_named(names, **fields):
@@ -162,7 +162,6 @@ class FilterModule(object):
             ('k2_plan', k2_plan),
             ('k2_plan_markdown', plan.plan_markdown),
             ('k2_plan_drift', plan.plan_drift),
-            ('k2_plan_changes', plan.changes),
             ('k2_data_loss_report', scan.loss_report),
             ('k2_df_usage', health.df_usage),
             ('k2_lag_lines', k2_lag_lines),

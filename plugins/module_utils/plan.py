@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: K2 Platform Team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Change plans: what a mutating playbook would do to one cluster, built from its modules' check-mode results,
-written for a reviewer (Markdown) and a machine (JSON), and compared again before the approved plan is applied."""
+"""Change plans: what a mutating playbook would do to one cluster. Each mutating module returns its plan items
+(`plan`: kind, name, action, before, after, warnings; built here); a playbook's plan is the items of its
+check-mode results, written for a reviewer (Markdown) and a machine (JSON), and compared again before the
+approved plan is applied."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -39,13 +41,15 @@ def _topic_warnings(item):
     return out
 
 
-def _topic_items(result):
+def topic_items(result):
+    """kafka_topic's plan items: one per topic it changes."""
     return [{'kind': 'topic', 'name': t['name'], 'action': '+'.join(t['actions']), 'before': t.get('before'),
              'after': t.get('after'), 'warnings': _topic_warnings(t)}
             for t in result.get('topics') or [] if t.get('actions')]
 
 
-def _subject_items(result):
+def subject_items(result):
+    """schema_subject's plan items: one per subject entry it changes."""
     items = []
     for entry in result.get('subjects') or []:
         if not entry.get('changed'):
@@ -65,33 +69,25 @@ def _subject_items(result):
     return items
 
 
-def _group_items(result):
+def group_items(result):
+    """kafka_consumer_group's plan items: one per group whose offsets it sets."""
     return [{'kind': 'group', 'name': g['group'], 'action': 'set_offsets', 'before': g.get('before'),
              'after': g.get('after'), 'warnings': ['the group\'s consumers resume from these offsets']}
             for g in result.get('groups') or [] if g.get('changed')]
 
 
-def step_items(steps):
-    """Plan items from [{kind: topic|subject|group, result: the module's check-mode result}]."""
-    build = {'topic': _topic_items, 'subject': _subject_items, 'group': _group_items}
+def result_items(results):
+    """The plan items of a playbook's check-mode results (each module result's `plan`; a skipped task has none)."""
     items = []
-    for step in steps or []:
-        if step.get('kind') not in build:
-            raise K2Error('plan step %r: kind must be one of %s' % (step.get('kind'), ', '.join(KINDS)))
-        result = step.get('result') or {}
-        if result.get('skipped'):
+    for result in results or []:
+        if not isinstance(result, dict) or result.get('skipped'):
             continue
-        items.extend(build[step['kind']](result))
+        for item in result.get('plan') or []:
+            if not isinstance(item, dict) or item.get('kind') not in KINDS:
+                raise K2Error('plan item %r: kind must be one of %s (a k2.kafka_ops module\'s `plan`)'
+                              % (item, ', '.join(KINDS)))
+            items.append(item)
     return items
-
-
-def changes(result):
-    """How many topics, subjects or groups a module's check-mode result would change (0 for a skipped task)."""
-    if not isinstance(result, dict) or result.get('skipped'):
-        return 0
-    kind = 'topic' if 'topics' in result else 'subject' if 'subjects' in result else 'group' if 'groups' in result \
-        else None
-    return len(step_items([{'kind': kind, 'result': result}])) if kind else 0
 
 
 def _sha256_file(path):
@@ -121,8 +117,9 @@ def _plain(value):
     return str(value)
 
 
-def build_plan(steps, cluster_id, playbook, host, request=None, topics_file=None, schemas_dir=None, created=None):
-    items = step_items(steps)
+def build_plan(results, cluster_id, playbook, host, request=None, topics_file=None, schemas_dir=None, created=None):
+    """The plan of one cluster from the playbook's registered check-mode results."""
+    items = result_items(results)
     counts = {}
     for item in items:
         key = '%s %s' % (item['kind'], item['action'])

@@ -16,6 +16,7 @@ from ansible.module_utils.six import string_types
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import INCOMPATIBLE, RegistryError, parallel_map
+from ansible_collections.k2.kafka_ops.plugins.module_utils.results import diff_entries
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import COMPATIBILITY_LEVELS
 
 try:
@@ -345,12 +346,10 @@ def ensure_subjects(client, entries, check_mode=False, workers=4):
 def batch_result(client, entries, check_mode=False, diff=False, workers=4):
     """schema_subject's result for `subjects`: (result, failure message or None)."""
     results, refused, failed = ensure_subjects(client, entries, check_mode, workers)
-    diffs = []
+    diffs = diff_entries(results, 'subject', empty='') if diff else []
     for item in results:
-        before, after = item.pop('before', None), item.pop('after', None)
-        if diff and item['changed']:
-            diffs.append({'before_header': item['subject'], 'before': before or '',
-                          'after_header': item['subject'], 'after': after or ''})
+        item.pop('before', None)
+        item.pop('after', None)
     result = {'changed': any(r['changed'] for r in results) and not refused, 'subjects': results,
               'refused': refused}
     if diffs:

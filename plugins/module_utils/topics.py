@@ -209,12 +209,6 @@ def compact(topics):
             for t in topics]
 
 
-def diff(topics):
-    """Ansible diff entries, one per changed topic."""
-    return [{'before_header': t['name'], 'after_header': t['name'], 'before': t['before'] or {},
-             'after': t['after'] or {}} for t in topics if t['actions']]
-
-
 def topic_info(admin, names=None, pattern=None, include_internal=False, all_configs=False, offsets=False):
     """Describe topics chosen by name list or regex: partitions, replication, configs, leaders, ISR, offsets."""
     if names:

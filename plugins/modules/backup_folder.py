@@ -106,33 +106,24 @@ removed:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.backup_files import write_backup
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
+
+OPTIONS = dict(
+    dir=dict(type='path', required=True),
+    name=dict(type='str', required=True),
+    data=dict(type='dict', required=True),
+    copies=dict(type='list', elements='dict', default=[],
+                options=dict(src=dict(type='path', required=True), dest=dict(type='str', required=True))),
+    manifest=dict(type='dict', default={}),
+    keep=dict(type='int', default=14),
+    prune_pattern=dict(type='str', default='kafka-*'),
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            dir=dict(type='path', required=True),
-            name=dict(type='str', required=True),
-            data=dict(type='dict', required=True),
-            copies=dict(type='list', elements='dict', default=[],
-                        options=dict(src=dict(type='path', required=True), dest=dict(type='str', required=True))),
-            manifest=dict(type='dict', default={}),
-            keep=dict(type='int', default=14),
-            prune_pattern=dict(type='str', default='kafka-*'),
-        ),
-        supports_check_mode=True)
-    try:
-        result = write_backup(module.params, module.check_mode)
-    except K2Error as exc:
-        fail_module(module, exc, changed=False)
-    if module._diff:
-        result['diff'] = {'before': ''.join(p + '\n' for p in result['removed']),
-                          'after': ''.join(f + '\n' for f in sorted(result['files']))}
-    module.exit_json(changed=True, **result)
+    run_module(OPTIONS, services.backup_folder, requires=())
 
 
 if __name__ == '__main__':

@@ -97,29 +97,16 @@ collection_version:
   sample: 0.1.0
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
 
 
+OPTIONS = dict(unreachable=dict(type='str', default='fail', choices=['fail', 'report']))
+
+
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(unreachable=dict(type='str', default='fail', choices=['fail', 'report']))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_confluent_kafka(module)
-    try:
-        info = KafkaAdmin(module.params).cluster_metadata()
-    except K2Error as exc:
-        if module.params['unreachable'] == 'fail':
-            fail_module(module, exc, collection_version=COLLECTION_VERSION)
-        module.exit_json(changed=False, reachable=False, error=exc.msg, collection_version=COLLECTION_VERSION)
-    module.exit_json(changed=False, reachable=True, broker_ids=[b['id'] for b in info['brokers']],
-                     collection_version=COLLECTION_VERSION, **info)
+    run_module(OPTIONS, services.kafka_cluster_info, on_error=dict(collection_version=COLLECTION_VERSION))
 
 
 if __name__ == '__main__':

@@ -71,6 +71,22 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+plan:
+  description:
+    - What this task changes (or would change, in check mode), one item per group whose offsets it sets, in the shape every mutating
+      module of the collection returns and the plan role reads (P(k2.kafka_ops.k2_plan#filter)).
+    - Each item has C(kind) (C(group)), C(name), C(action), C(before), C(after) and C(warnings) (what a reviewer
+      must know, e.g. that keys move to new partitions).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: group
+      name: k2-iceberg-writer
+      action: set_offsets
+      before: {market.equities.trades.asx-0: 5}
+      after: {market.equities.trades.asx-0: 9}
+      warnings: ["the group's consumers resume from these offsets"]
 groups:
   description: With O(groups), one result per group, each with the keys below.
   returned: when O(groups) is given
@@ -98,42 +114,21 @@ after:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import set_groups_offsets
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+
+OPTIONS = dict(
+    group=dict(type='str'),
+    offsets=dict(type='list', elements='dict'),
+    groups=dict(type='list', elements='dict', options=dict(group=dict(type='str', required=True),
+                                                           offsets=dict(type='list', elements='dict', required=True))),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(group=dict(type='str'), offsets=dict(type='list', elements='dict'),
-                         groups=dict(type='list', elements='dict',
-                                     options=dict(group=dict(type='str', required=True),
-                                                  offsets=dict(type='list', elements='dict', required=True))))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('group', 'groups')], mutually_exclusive=[('group', 'groups')],
-                           required_together=[('group', 'offsets')])
-    require_confluent_kafka(module)
-    batch = module.params['groups']
-    try:
-        results = set_groups_offsets(KafkaAdmin(module.params), batch if batch is not None else [module.params],
-                                     module.check_mode)
-    except K2Error as exc:
-        fail_module(module, exc, changed=False)
-    for item in results:
-        if item.get('msg'):
-            module.warn(item.pop('msg'))
-    changed = any(item['changed'] for item in results)
-    diff = [{'before_header': r['group'], 'before': r['before'], 'after_header': r['group'], 'after': r['after']}
-            for r in results if r['changed']]
-    result = dict(changed=changed, groups=results) if batch is not None else results[0]
-    if module._diff and diff:
-        result['diff'] = diff if batch is not None else diff[0]
-    module.exit_json(**result)
+    run_module(OPTIONS, services.kafka_consumer_group, required_one_of=[('group', 'groups')],
+               mutually_exclusive=[('group', 'groups')], required_together=[('group', 'offsets')])
 
 
 if __name__ == '__main__':

@@ -58,26 +58,15 @@ groups:
       lag: 5
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+
+OPTIONS = dict(names=dict(type='list', elements='str'), pattern=dict(type='str'))
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(names=dict(type='list', elements='str'), pattern=dict(type='str'))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_confluent_kafka(module)
-    try:
-        result = group_info(KafkaAdmin(module.params), module.params['names'], module.params['pattern'])
-    except K2Error as exc:
-        fail_module(module, exc)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.kafka_consumer_group_info)
 
 
 if __name__ == '__main__':

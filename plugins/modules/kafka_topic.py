@@ -121,6 +121,22 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+plan:
+  description:
+    - What this task changes (or would change, in check mode), one item per topic it changes, in the shape every mutating
+      module of the collection returns and the plan role reads (P(k2.kafka_ops.k2_plan#filter)).
+    - Each item has C(kind) (C(topic)), C(name), C(action), C(before), C(after) and C(warnings) (what a reviewer
+      must know, e.g. that keys move to new partitions).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: topic
+      name: market.equities.trades.nyse
+      action: create
+      before: null
+      after: {partitions: 100, replication_factor: 1, config: {}}
+      warnings: []
 topics:
   description: One entry per requested topic, in request order.
   returned: always
@@ -164,55 +180,31 @@ applied:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import compact, diff, normalize_specs, reconcile
+
+OPTIONS = dict(
+    name=dict(type='str'),
+    partitions=dict(type='int'),
+    replication_factor=dict(type='int'),
+    config=dict(type='dict', default={}),
+    topics=dict(type='list', elements='dict', options=dict(
+        name=dict(type='str', required=True),
+        partitions=dict(type='int'),
+        replication_factor=dict(type='int'),
+        config=dict(type='dict'),
+        state=dict(type='str', choices=['present', 'absent']),
+    )),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    config_mode=dict(type='str', default='merge', choices=['merge', 'replace']),
+    replication_factor_mismatch=dict(type='str', default='fail', choices=['fail', 'warn']),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(
-        name=dict(type='str'),
-        partitions=dict(type='int'),
-        replication_factor=dict(type='int'),
-        config=dict(type='dict', default={}),
-        topics=dict(type='list', elements='dict', options=dict(
-            name=dict(type='str', required=True),
-            partitions=dict(type='int'),
-            replication_factor=dict(type='int'),
-            config=dict(type='dict'),
-            state=dict(type='str', choices=['present', 'absent']),
-        )),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        config_mode=dict(type='str', default='merge', choices=['merge', 'replace']),
-        replication_factor_mismatch=dict(type='str', default='fail', choices=['fail', 'warn']),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[('name', 'topics')], required_one_of=[('name', 'topics')])
-    require_confluent_kafka(module)
-    params = module.params
-    if params['topics'] is not None:
-        items, label = params['topics'], 'topics'
-    else:
-        items, label = [dict((k, params[k]) for k in ('name', 'partitions', 'replication_factor', 'config'))], ''
-    try:
-        specs = normalize_specs(items, params['state'], label)
-        result = reconcile(KafkaAdmin(params), specs, params['config_mode'], params['replication_factor_mismatch'],
-                           module.check_mode)
-    except K2Error as exc:
-        fail_module(module, exc, changed=False)
-    for warning in result.pop('warnings'):
-        module.warn(warning)
-    if module._diff:
-        result['diff'] = diff(result['topics'])
-    elif module._verbosity < 2:
-        result['topics'] = compact(result['topics'])
-    module.exit_json(**result)
+    run_module(OPTIONS, services.kafka_topic, mutually_exclusive=[('name', 'topics')],
+               required_one_of=[('name', 'topics')])
 
 
 if __name__ == '__main__':

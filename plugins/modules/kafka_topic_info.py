@@ -78,34 +78,21 @@ missing:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import topic_info
+
+OPTIONS = dict(
+    names=dict(type='list', elements='str'),
+    pattern=dict(type='str', default=r'^market\.'),
+    include_internal=dict(type='bool', default=False),
+    config=dict(type='str', default='overrides', choices=['overrides', 'all']),
+    offsets=dict(type='bool', default=False),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(
-        names=dict(type='list', elements='str'),
-        pattern=dict(type='str', default=r'^market\.'),
-        include_internal=dict(type='bool', default=False),
-        config=dict(type='str', default='overrides', choices=['overrides', 'all']),
-        offsets=dict(type='bool', default=False),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_confluent_kafka(module)
-    params = module.params
-    try:
-        result = topic_info(KafkaAdmin(params), params['names'], params['pattern'], params['include_internal'],
-                            params['config'] == 'all', params['offsets'])
-    except K2Error as exc:
-        fail_module(module, exc)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.kafka_topic_info)
 
 
 if __name__ == '__main__':

@@ -85,37 +85,15 @@ capabilities:
     flavour: confluent
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient, instances,
-                                                                            probe_capabilities,
-                                                                            schema_registry_argument_spec)
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
 
-def registry_info(params):
-    found = instances(params)
-    answering = [i['url'] for i in found if i['reachable']]
-    result = dict(instances=found, reachable=bool(answering), global_compatibility=None, capabilities=None)
-    if answering:
-        client = RegistryClient(dict(params, schema_registry_urls=answering))
-        result['global_compatibility'] = client.compatibility()
-        if params['capabilities']:
-            result['capabilities'] = probe_capabilities(client)
-    return result
+OPTIONS = dict(capabilities=dict(type='bool', default=True))
 
 
 def main():
-    argument_spec = schema_registry_argument_spec()
-    argument_spec.update(kafka_argument_spec())
-    argument_spec.update(capabilities=dict(type='bool', default=True))
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        result = registry_info(module.params)
-    except K2Error as exc:
-        fail_module(module, exc)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.schema_registry_info, requires=())
 
 
 if __name__ == '__main__':

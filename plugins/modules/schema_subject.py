@@ -176,6 +176,22 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+plan:
+  description:
+    - What this task changes (or would change, in check mode), one item per subject entry it changes, in the shape every mutating
+      module of the collection returns and the plan role reads (P(k2.kafka_ops.k2_plan#filter)).
+    - Each item has C(kind) (C(subject)), C(name), C(action), C(before), C(after) and C(warnings) (what a reviewer
+      must know, e.g. that keys move to new partitions).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - kind: subject
+      name: market.equities.trades-value
+      action: register
+      before: {latest_version: 1, versions: null}
+      after: {compatibility: BACKWARD}
+      warnings: ['a new schema version: producers may write it, so consumers must read it (compatibility BACKWARD)']
 subject:
   description: The subject, null for global settings.
   returned: always
@@ -235,52 +251,26 @@ refused:
   elements: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
+from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import subject_options
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                            schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import (SubjectManager, batch_result,
-                                                                           require_fastavro, subject_options)
+
+OPTIONS = dict(
+    subject_options(),
+    subjects=dict(type='list', elements='dict', options=subject_options(batch=True)),
+    workers=dict(type='int', default=4),
+)
 
 
 def main():
-    argument_spec = schema_registry_argument_spec()
-    argument_spec.update(kafka_argument_spec())
-    argument_spec.update(subject_options())
-    argument_spec.update(
-        subjects=dict(type='list', elements='dict', options=subject_options(batch=True)),
-        workers=dict(type='int', default=4),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('subject', 'compatibility', 'mode', 'subjects')],
-                           mutually_exclusive=[('subjects', key) for key in
-                                               ('subject', 'schema', 'compatibility', 'mode', 'id', 'version',
-                                                'references')],
-                           required_if=[('state', 'absent', ('subject', 'subjects'), True)],
-                           required_by={'id': 'schema', 'version': 'schema'})
-    params = module.params
-    for entry in params['subjects'] or [params]:
-        require_fastavro(module, entry)
-    if params['subjects'] is not None:
-        try:
-            result, failure = batch_result(RegistryClient(params), params['subjects'], module.check_mode,
-                                           module._diff, params['workers'])
-        except K2Error as exc:
-            fail_module(module, exc, changed=False)
-        if failure:
-            module.fail_json(msg=failure, **result)
-        module.exit_json(**result)
-    try:
-        result = SubjectManager(RegistryClient(params), module.check_mode).ensure(params)
-    except K2Error as exc:
-        fail_module(module, exc, changed=False, subject=params['subject'])
-    before, after = result.pop('before', None), result.pop('after', None)
-    if module._diff and result['changed']:
-        result['diff'] = {'before_header': params['subject'] or '(global)', 'before': before or '',
-                          'after_header': params['subject'] or '(global)', 'after': after or ''}
-    module.exit_json(**result)
+    run_module(OPTIONS, services.schema_subject, requires=services.schema_subject_needs,
+               on_error=lambda run: {} if run.params['subjects'] is not None else {'subject': run.params['subject']},
+               required_one_of=[('subject', 'compatibility', 'mode', 'subjects')],
+               mutually_exclusive=[('subjects', key) for key in
+                                   ('subject', 'schema', 'compatibility', 'mode', 'id', 'version', 'references')],
+               required_if=[('state', 'absent', ('subject', 'subjects'), True)],
+               required_by={'id': 'schema', 'version': 'schema'})
 
 
 if __name__ == '__main__':

@@ -79,33 +79,21 @@ mode:
   sample: READWRITE
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                            schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import subject_info
+
+OPTIONS = dict(
+    prefix=dict(type='str'),
+    pattern=dict(type='str'),
+    deleted=dict(type='bool', default=False),
+    include_schema=dict(type='bool', default=True),
+    workers=dict(type='int', default=4),
+)
 
 
 def main():
-    argument_spec = schema_registry_argument_spec()
-    argument_spec.update(kafka_argument_spec())
-    argument_spec.update(
-        prefix=dict(type='str'),
-        pattern=dict(type='str'),
-        deleted=dict(type='bool', default=False),
-        include_schema=dict(type='bool', default=True),
-        workers=dict(type='int', default=4),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    try:
-        result = subject_info(RegistryClient(params), params['prefix'], params['pattern'], params['deleted'],
-                              params['include_schema'], params['workers'])
-    except K2Error as exc:
-        fail_module(module, exc)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.schema_subject_info, requires=())
 
 
 if __name__ == '__main__':

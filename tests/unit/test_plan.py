@@ -1,11 +1,13 @@
-"""Change plans: items from check-mode results, the reviewer's Markdown, and every kind of drift at apply."""
+"""Change plans: the items modules return with their check-mode results, the reviewer's Markdown, and every kind
+of drift at apply."""
 import copy
 import json
 
 import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.plan import build_plan, plan_drift, plan_markdown
+from ansible_collections.k2.kafka_ops.plugins.module_utils.plan import (build_plan, group_items, plan_drift, plan_markdown,
+                                                                        subject_items, topic_items)
 
 pytestmark = pytest.mark.unit
 T = "market.equities.trades.asx"
@@ -22,8 +24,15 @@ SUBJECTS = {"changed": True, "subjects": [
     {"subject": "market.equities.quotes-value", "changed": False, "actions": [], "latest_version": 1}]}
 GROUPS = {"changed": True, "groups": [{"group": "k2-writer", "changed": True, "before": {T + "-0": 5},
                                        "after": {T + "-0": 9}}]}
-STEPS = [{"kind": "topic", "result": TOPICS}, {"kind": "subject", "result": SUBJECTS},
-         {"kind": "group", "result": GROUPS}, {"kind": "topic", "result": {"skipped": True}}]
+
+
+def planned(result, items):
+    """A module's check-mode result as it registers: its own result with its plan items (services.py)."""
+    return dict(result, plan=items(result))
+
+
+STEPS = [planned(TOPICS, topic_items), planned(SUBJECTS, subject_items), planned(GROUPS, group_items),
+         {"skipped": True}]
 
 
 def plan(steps=None, cluster="c1", request=None):
@@ -43,7 +52,7 @@ def test_items_carry_action_before_after_and_the_warnings_a_reviewer_needs():
                                "group set_offsets": 1}
     assert made["inputs"]["request"] == {"partitions": "40"}   # -e partitions=40 and {"partitions": 40} agree
     with pytest.raises(K2Error, match="kind must be one of topic, subject, group"):
-        build_plan([{"kind": "broker", "result": {}}], "c1", "x", "h")
+        build_plan([{"plan": [{"kind": "broker", "name": "b1"}]}], "c1", "x", "h")
 
 
 def test_the_markdown_reads_like_a_change_request(tmp_path):
@@ -73,7 +82,7 @@ def test_drift_names_another_cluster_a_changed_site_a_changed_request_and_a_drif
     drifted["topics"][0]["before"]["partitions"] = 35
     drifted["topics"].append({"name": "market.x.trades.y", "action": "delete", "actions": ["delete"],
                               "before": {"partitions": 1}, "after": None})
-    now = build_plan([{"kind": "topic", "result": drifted}], "c1", "raise_partitions", "k2-eu", {"partitions": 41},
+    now = build_plan([planned(drifted, topic_items)], "c1", "raise_partitions", "k2-eu", {"partitions": 41},
                      str(topics_file), str(tmp_path))
     out = plan_drift(approved, now)
     assert out[0].startswith("topics.yaml changed since the plan (sha256 ")

@@ -2,8 +2,8 @@
 import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import (diff, is_internal, normalize_specs,
-                                                                          reconcile)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.results import diff_entries
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal, normalize_specs, reconcile
 
 from fakes import FakeAdmin
 
@@ -147,7 +147,7 @@ def test_diff_has_one_entry_per_changed_topic():
     admin = FakeAdmin({"same": {"partitions": 1, "replication_factor": 1}})
     result = reconcile(admin, specs({"name": "same", "partitions": 1}, {"name": "new", "partitions": 2}),
                        check_mode=True)
-    entries = diff(result["topics"])
+    entries = diff_entries(result["topics"], "name")
     assert [e["before_header"] for e in entries] == ["new"]
     assert entries[0]["before"] == {} and entries[0]["after"]["partitions"] == 2
 
