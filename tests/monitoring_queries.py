@@ -45,8 +45,9 @@ def jmx_names(rules_file):
 
 
 def health_names():
-    """kafka_health's Prometheus text (module_utils/health.py), served by node-exporter's textfile collector."""
-    with open(os.path.join(REPO, "plugins", "module_utils", "health.py")) as handle:
+    """kafka_health's Prometheus text (module_utils/health_prometheus.py), served by node-exporter's textfile
+    collector."""
+    with open(os.path.join(REPO, "plugins", "module_utils", "health_prometheus.py")) as handle:
         return set(re.findall(r"# TYPE (\w+) gauge", handle.read()))
 
 

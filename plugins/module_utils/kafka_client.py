@@ -1,18 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: K2 Platform Team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one place that builds Kafka admin clients.
+"""The one place that builds Kafka admin clients and the connection settings every Kafka client uses.
 
 `kafka_argument_spec()` pairs with the `k2.kafka_ops.kafka` doc fragment. `KafkaAdmin` wraps
 confluent-kafka's AdminClient: every call is batched (one request for many topics), bounded by
 `request_timeout`, and returns plain data so the planners can be tested with a fake of this class.
+Producing and reading records (KafkaRecords) is module_utils/kafka_records.py.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import time
 import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -23,8 +23,8 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 CONFLUENT_KAFKA_MIN = (2, 3, 0)
 try:
     import confluent_kafka
-    from confluent_kafka import (Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException, Producer,
-                                 TopicCollection, TopicPartition)
+    from confluent_kafka import (ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicCollection,
+                                 TopicPartition)
     from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource,
                                        ConfigSource, NewPartitions, NewTopic, OffsetSpec, ResourceType)
     CONFLUENT_KAFKA_IMPORT_ERROR = None
@@ -126,7 +126,7 @@ class _ClientEvents:
         return '; '.join(self.errors)
 
 
-def _err_text(exc):
+def err_text(exc):
     err = exc.args[0] if exc.args else exc
     return err.str() if hasattr(err, 'str') else str(err)
 
@@ -162,7 +162,7 @@ class KafkaAdmin:
             self.client = AdminClient(conf)
         except KafkaException as exc:
             raise K2Error('cannot create a Kafka client for %s: %s. Check the security_protocol, sasl_* and '
-                          'ssl_* options.' % (params.get('bootstrap_servers'), _err_text(exc)))
+                          'ssl_* options.' % (params.get('bootstrap_servers'), err_text(exc)))
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -178,7 +178,7 @@ class KafkaAdmin:
 
     def _connection_error(self, exc, what):
         code = _err_code(exc)
-        text = _err_text(exc) if isinstance(exc, KafkaException) else (str(exc) or type(exc).__name__)
+        text = err_text(exc) if isinstance(exc, KafkaException) else (str(exc) or type(exc).__name__)
         try:
             self.client.poll(0)  # serve error_cb and the log callback: they say why the connection failed
         except Exception:  # pylint: disable=broad-except
@@ -214,7 +214,7 @@ class KafkaAdmin:
                 if code in ok_codes:
                     out[key] = None
                 else:
-                    out[key] = (TOPIC_EXISTS if code == KafkaError.TOPIC_ALREADY_EXISTS else '') + _err_text(exc)
+                    out[key] = (TOPIC_EXISTS if code == KafkaError.TOPIC_ALREADY_EXISTS else '') + err_text(exc)
             except Exception as exc:
                 raise self._connection_error(exc, what)
         return out
@@ -431,100 +431,3 @@ class KafkaAdmin:
 
 def _enum_name(value):
     return getattr(value, 'name', None) or str(value)
-
-
-class KafkaRecords:
-    """Produce a record and read one back at its exact offset: what the runbook's console producer and
-    consumer do by hand. Reading assigns the partition (no subscribe, no commit), so no consumer group is
-    created on the cluster."""
-
-    def __init__(self, params):
-        self.params = params
-        self.timeout = float(params.get('request_timeout') or 30)
-        self.conf = client_config(params)
-
-    def produce(self, topic, key, value):
-        """(partition, offset) of the record once the broker has it."""
-        try:
-            producer = Producer(dict(self.conf, **{'acks': 'all', 'linger.ms': 0}))
-        except KafkaException as exc:
-            raise K2Error('cannot create a Kafka producer: %s' % _err_text(exc))
-        delivered = {}
-
-        def report(err, msg):
-            delivered['err'], delivered['msg'] = err, msg
-        producer.produce(topic, value=value, key=key, on_delivery=report)
-        producer.flush(self.timeout)
-        if 'msg' not in delivered:
-            raise K2Error('producing to %s: no delivery report within request_timeout=%ss; check that the brokers '
-                          'are up' % (topic, int(self.timeout)))
-        if delivered['err'] is not None:
-            raise K2Error('producing to %s failed: %s' % (topic, delivered['err'].str()))
-        return delivered['msg'].partition(), delivered['msg'].offset()
-
-    def partitions(self, topic):
-        """The topic's partition ids ([] when it does not exist)."""
-        consumer = self._reader()
-        try:
-            meta = consumer.list_topics(topic, timeout=self.timeout).topics.get(topic)
-        except KafkaException as exc:
-            raise K2Error('reading the partitions of %s failed: %s' % (topic, _err_text(exc)))
-        finally:
-            consumer.close()
-        if meta is None or meta.error is not None:
-            return []
-        return sorted(meta.partitions)
-
-    def read_partition(self, topic, partition, max_records):
-        """(low, high, [(offset, timestamp ms, key, value)]): the partition's last `max_records` records, read
-        in offset order between its watermarks as they were when the read began."""
-        consumer = self._reader(eof=True)
-        rows = []
-        try:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=self.timeout)
-            start = max(low, high - max_records)
-            if start >= high:
-                return low, high, rows
-            consumer.assign([TopicPartition(topic, partition, start)])
-            deadline = time.time() + self.timeout
-            while time.time() < deadline:
-                msg = consumer.poll(1.0)
-                if msg is None:
-                    continue
-                if msg.error() and msg.error().code() == KafkaError._PARTITION_EOF:
-                    return low, high, rows   # the end, even where the last offsets are not records
-                if msg.error():
-                    raise K2Error('reading %s[%d] failed: %s' % (topic, partition, msg.error().str()))
-                rows.append((msg.offset(), msg.timestamp()[1], msg.key(), msg.value()))
-                deadline = time.time() + self.timeout
-                if msg.offset() >= high - 1:
-                    return low, high, rows
-            raise K2Error('reading %s[%d] from offset %d: offsets up to %d did not arrive within request_timeout=%ss'
-                          % (topic, partition, start, high - 1, int(self.timeout)))
-        except KafkaException as exc:
-            raise K2Error('reading %s[%d] failed: %s' % (topic, partition, _err_text(exc)))
-        finally:
-            consumer.close()
-
-    def _reader(self, eof=False):
-        return Consumer(dict(self.conf, **{'group.id': 'k2-kafka-ops-read', 'enable.auto.commit': False,
-                                           'enable.auto.offset.store': False, 'enable.partition.eof': eof}))
-
-    def read_at(self, topic, partition, offset):
-        """The record (key, value bytes) at topic/partition/offset."""
-        consumer = self._reader()
-        try:
-            consumer.assign([TopicPartition(topic, partition, offset)])
-            deadline = time.time() + self.timeout
-            while time.time() < deadline:
-                msg = consumer.poll(1.0)
-                if msg is None:
-                    continue
-                if msg.error():
-                    raise K2Error('reading %s[%d]@%d failed: %s' % (topic, partition, offset, msg.error().str()))
-                if msg.offset() == offset:
-                    return msg.key(), msg.value()
-            raise K2Error('reading %s[%d]@%d: nothing within request_timeout=%ss'
-                          % (topic, partition, offset, int(self.timeout)))
-        finally:
-            consumer.close()

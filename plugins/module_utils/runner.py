@@ -26,19 +26,20 @@ class Run(object):
         self.verbosity = module._verbosity
 
 
-def run_module(options, service, requires=('confluent_kafka',), on_error=None, **rules):
+def run_module(options, service, requires=('confluent_kafka',), on_error=None, connection=True, **rules):
     """Build the module, guard its dependencies, run `service(Run)` and exit with its result.
 
     options: the module's own argument spec, added to the connection options (doc fragments kafka and
-    schema_registry). requires: the libraries it needs (confluent_kafka, fastavro), or a function of the params
+    schema_registry) unless connection is False. requires: the libraries it needs (confluent_kafka, fastavro), or a function of the params
     that returns them. on_error: extra keys of the failed result when the service raises K2Error, or a function
     of the Run that returns them (changed=False unless it says otherwise). rules: AnsibleModule's
     mutually_exclusive, required_one_of, required_if, required_by, required_together.
 
     The service returns the result dict. Its `warnings` (a list) become Ansible warnings, its `diff` is kept
     only in diff mode, and a `failure` message fails the task with the rest of the result."""
-    spec = kafka_argument_spec()
-    spec.update(schema_registry_argument_spec())
+    spec = kafka_argument_spec() if connection else {}
+    if connection:
+        spec.update(schema_registry_argument_spec())
     spec.update(options)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **rules)
     run = Run(module)
@@ -68,4 +69,3 @@ def finish(module, result):
     if failure:
         module.fail_json(msg=failure, **result)
     module.exit_json(**result)
-

@@ -123,7 +123,7 @@ OPTIONS = dict(
 
 
 def main():
-    run_module(OPTIONS, services.backup_folder, requires=())
+    run_module(OPTIONS, services.backup_folder, requires=(), connection=False)
 
 
 if __name__ == '__main__':

@@ -233,8 +233,9 @@ partition_bytes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.health import (CHECKS, RANK, needs_kafka,
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health import (CHECKS, needs_kafka,
                                                                           registry_clients, run_with_state)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import RANK
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
                                                                                 require_confluent_kafka)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec

@@ -89,8 +89,9 @@ ok:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaRecords, kafka_argument_spec,
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (kafka_argument_spec,
                                                                                 require_confluent_kafka)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_records import KafkaRecords
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
                                                                             schema_registry_argument_spec)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import require_fastavro

@@ -181,7 +181,7 @@ def test_many_groups_take_one_commit_and_a_bad_entry_stops_all_before_any_read()
 
 
 def test_lag_above_critical_is_critical_only_after_it_lasted_the_window():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import lag_verdict
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import lag_verdict
     assert lag_verdict([[100, 900]], 1000, 5000, 300) == ("ok", "")
     assert lag_verdict([[100, 3000]], 1000, 5000, 300) == ("warning", "")
     status, note = lag_verdict([[100, 6000]], 1000, 5000, 300)
@@ -218,7 +218,7 @@ def test_the_health_check_keeps_lag_samples_in_its_state_file(tmp_path):
 
 
 def test_a_broker_leading_more_than_its_share_is_a_warning_with_the_advice_that_helps():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import leader_findings
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import leader_findings
 
     def live(leaders, preferred=None):
         preferred = preferred or leaders
@@ -241,7 +241,7 @@ def test_a_broker_leading_more_than_its_share_is_a_warning_with_the_advice_that_
 
 
 def test_a_topic_above_three_times_its_baseline_rate_is_a_warning():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import rate_findings
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import rate_findings
     first, state = rate_findings({"t": 0, "u": 0}, 1000, {})
     assert first[0]["status"] == "ok" and "first sample of 2 topic(s)" in first[0]["message"]
     steady, state = rate_findings({"t": 100, "u": 100}, 1010, state)     # 10/s each: the baseline
@@ -271,7 +271,8 @@ def test_with_rate_interval_both_samples_come_from_one_run():
 
 
 def test_findings_in_prometheus_text_format_feed_the_alert_rules():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import prometheus_text, run_health
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import run_health
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_prometheus import prometheus_text
     admin = FakeClusterAdmin(topics={TOPIC: {"partitions": 1, "replication_factor": 1}},
                              offsets={(TOPIC, 0): (0, 1500)}, groups={'g"1': {(TOPIC, 0): 300}})
     admin.sizes = {(TOPIC, 0): 4096}
@@ -325,7 +326,8 @@ def test_the_data_loss_report_tells_a_purge_by_retention_from_a_loss():
 
 
 def test_broker_disk_usage_warns_above_70_and_is_critical_above_90():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import df_usage, disk_findings
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import df_usage
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import disk_findings
     header = "Filesystem 1024-blocks Used Available Capacity Mounted on\n"
     results = [{"k2_health_broker": "kafka-1", "rc": 0, "cmd": ["df", "-P", "-k", "/data/1"],
                 "stdout": header + "/dev/sda1 1000 690 310 69% /data\n"},
@@ -375,7 +377,7 @@ def test_imbalance_is_judged_on_bytes_when_the_leaders_log_dirs_know_them():
 
 
 def test_disk_usage_from_the_brokers_log_dirs():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.health import log_dir_disk_findings
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import log_dir_disk_findings
     gib = 2 ** 30
     admin = FakeClusterAdmin({}, brokers=2)
     for usable, expected in ((90 * gib, "ok"), (25 * gib, "warning"), (5 * gib, "critical")):
