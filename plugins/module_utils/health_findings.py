@@ -8,6 +8,8 @@ composes these is module_utils/health.py."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+
 OK, WARNING, CRITICAL = 'ok', 'warning', 'critical'
 RANK = {OK: 0, WARNING: 1, CRITICAL: 2}
 
@@ -108,6 +110,10 @@ def disk_findings(disks, warning, critical):
         if disk.get('error'):
             out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s' % (where, disk['error'])))
             continue
+        missing = [k for k in ('total_bytes', 'used_bytes', 'available_bytes') if disk.get(k) is None]
+        if missing:
+            raise K2Error('disks: the entry for %s has no %s; give total_bytes, used_bytes and available_bytes as df '
+                          'measures them (the k2_df_usage filter makes them), or error' % (where, ', '.join(missing)))
         out.append(usage_finding(where, disk['used_bytes'], disk['available_bytes'], disk['total_bytes'], warning,
                                  critical, 'df of %s' % disk.get('path')))
     if not disks:

@@ -10,12 +10,17 @@ __metaclass__ = type
 from ansible_collections.k2.kafka_ops.plugins.module_utils.backup_files import write_backup
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info, set_groups_offsets
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health import needs_kafka, registry_clients, run_with_state
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import RANK
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import KafkaAdmin
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_records import KafkaRecords
 from ansible_collections.k2.kafka_ops.plugins.module_utils.plan import group_items, subject_items, topic_items
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient, instances,
                                                                             probe_capabilities)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.results import diff_entries
+from ansible_collections.k2.kafka_ops.plugins.module_utils.scan import scan_topic
 from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import SubjectManager, batch_result, subject_info
+from ansible_collections.k2.kafka_ops.plugins.module_utils.smoke import run as run_smoke, targets
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import compact, normalize_specs, reconcile, topic_info
 from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
 
@@ -115,3 +120,37 @@ def backup_folder(run):
     result['diff'] = {'before': ''.join(p + '\n' for p in result['removed']),
                       'after': ''.join(f + '\n' for f in sorted(result['files']))}
     return dict(result, changed=True)
+
+
+def kafka_health(run):
+    """Services down are findings, not errors; bad input (an invalid topics_config) raises K2Error. The task
+    fails at or above fail_on, with the whole result."""
+    params = run.params
+    registries = registry_clients(params) if 'registry' in params['checks'] else []
+    admin = KafkaAdmin(params) if needs_kafka(params['checks']) else None
+    result = run_with_state(admin, registries, params, run.check_mode)
+    fail_on = params['fail_on']
+    if fail_on != 'never' and RANK[result['status']] >= RANK[fail_on]:
+        result['failure'] = '\n'.join(result['summary'])
+    return result
+
+
+def kafka_health_needs(params):
+    """confluent-kafka, unless only the registry or disk checks run."""
+    return ['confluent_kafka'] if needs_kafka(params['checks']) else []
+
+
+def kafka_record_scan(run):
+    params = run.params
+    return scan_topic(KafkaRecords(params), RegistryClient(params), params['topic'], params['partitions'],
+                      params['field'], params['group_by'], params['max_records'])
+
+
+def kafka_smoke_test(run):
+    """Writes one record per target and reads it back (check mode: only resolves the targets' schemas)."""
+    params = run.params
+    items = params['targets'] or targets(params['topics_config'], params['asset_class'], params['exchange'])
+    results = run_smoke(KafkaRecords(params), RegistryClient(params), items, params['marker'], run.check_mode)
+    ok = None if run.check_mode else all(r['ok'] for r in results)
+    failure = '; '.join(r['message'] for r in results if not r['ok']) if ok is False else None
+    return dict(changed=True, ok=ok, results=results, failure=failure)

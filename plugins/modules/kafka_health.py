@@ -106,6 +106,28 @@ options:
         and nothing on the broker hosts.
     type: list
     elements: dict
+    suboptions:
+      host:
+        description: The broker host.
+        type: str
+      path:
+        description: The folder measured (C(k2_broker_data_dir)).
+        type: str
+      mount:
+        description: Its file system's mount point.
+        type: str
+      total_bytes:
+        description: The file system's size.
+        type: int
+      used_bytes:
+        description: What is used.
+        type: int
+      available_bytes:
+        description: What is available.
+        type: int
+      error:
+        description: Why it could not be measured (then the bytes are not given).
+        type: str
   disk_warning:
     description: Percent of a broker's log folder disk used above which it is a warning (the runbook's 70).
     type: float
@@ -230,61 +252,44 @@ partition_bytes:
   sample: {market.equities.trades.asx: {"0": 1048576, "1": 1032192}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
+from ansible_collections.k2.kafka_ops.plugins.module_utils.health import CHECKS
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.health import (CHECKS, needs_kafka,
-                                                                          registry_clients, run_with_state)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import RANK
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (KafkaAdmin, kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
+
+OPTIONS = dict(
+    checks=dict(type='list', elements='str', choices=CHECKS, default=list(CHECKS)),
+    topics_config=dict(type='raw'),
+    managed_pattern=dict(type='str', default=r'^market\.'),
+    expected_brokers=dict(type='int'),
+    consumer_groups=dict(type='list', elements='str'),
+    consumer_group_pattern=dict(type='str'),
+    lag_warning=dict(type='int', default=1000),
+    lag_critical=dict(type='int', default=5000),
+    lag_critical_for=dict(type='int', default=300),
+    rate_spike_factor=dict(type='float', default=3.0),
+    rate_min=dict(type='float', default=1.0),
+    rate_interval=dict(type='int', default=0),
+    rate_baseline_window=dict(type='int', default=3600),
+    state_file=dict(type='path'),
+    prometheus_file=dict(type='path'),
+    disks=dict(type='list', elements='dict', options=dict(
+        host=dict(type='str'), path=dict(type='str'), mount=dict(type='str'), total_bytes=dict(type='int'),
+        used_bytes=dict(type='int'), available_bytes=dict(type='int'), error=dict(type='str'))),
+    disk_warning=dict(type='float', default=70),
+    disk_critical=dict(type='float', default=90),
+    imbalance_warning=dict(type='float', default=20),
+    imbalance_min_messages=dict(type='int', default=100),
+    imbalance_min_bytes=dict(type='int', default=1048576),
+    fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),
+    wait_for=dict(type='str', choices=['ok', 'warning']),
+    wait_timeout=dict(type='int', default=120),
+    wait_interval=dict(type='int', default=5),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(
-        checks=dict(type='list', elements='str', choices=CHECKS, default=list(CHECKS)),
-        topics_config=dict(type='raw'),
-        managed_pattern=dict(type='str', default=r'^market\.'),
-        expected_brokers=dict(type='int'),
-        consumer_groups=dict(type='list', elements='str'),
-        consumer_group_pattern=dict(type='str'),
-        lag_warning=dict(type='int', default=1000),
-        lag_critical=dict(type='int', default=5000),
-        lag_critical_for=dict(type='int', default=300),
-        rate_spike_factor=dict(type='float', default=3.0),
-        rate_min=dict(type='float', default=1.0),
-        rate_interval=dict(type='int', default=0),
-        rate_baseline_window=dict(type='int', default=3600),
-        state_file=dict(type='path'),
-        prometheus_file=dict(type='path'),
-        disks=dict(type='list', elements='dict'),
-        disk_warning=dict(type='float', default=70),
-        disk_critical=dict(type='float', default=90),
-        imbalance_warning=dict(type='float', default=20),
-        imbalance_min_messages=dict(type='int', default=100),
-        imbalance_min_bytes=dict(type='int', default=1048576),
-        fail_on=dict(type='str', default='critical', choices=['critical', 'warning', 'never']),
-        wait_for=dict(type='str', choices=['ok', 'warning']),
-        wait_timeout=dict(type='int', default=120),
-        wait_interval=dict(type='int', default=5),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    kafka = needs_kafka(params['checks'])
-    if kafka:
-        require_confluent_kafka(module)
-    try:
-        registries = registry_clients(params) if 'registry' in params['checks'] else []
-        result = run_with_state(KafkaAdmin(params) if kafka else None, registries, params, module.check_mode)
-    except K2Error as exc:  # bad input (e.g. an invalid topics_config); services down are findings
-        fail_module(module, exc, changed=False)
-    fail_on = module.params['fail_on']
-    if fail_on != 'never' and RANK[result['status']] >= RANK[fail_on]:
-        module.fail_json(msg='\n'.join(result['summary']), changed=False, **result)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.kafka_health, requires=services.kafka_health_needs)
 
 
 if __name__ == '__main__':

@@ -107,38 +107,21 @@ undecodable:
   type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_records import KafkaRecords
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                            schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.scan import scan_topic
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import require_fastavro
+
+OPTIONS = dict(
+    topic=dict(type='str', required=True),
+    partitions=dict(type='list', elements='int'),
+    field=dict(type='str', default='sequence_number'),
+    group_by=dict(type='str', default='symbol'),
+    max_records=dict(type='int', default=100000),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(
-        topic=dict(type='str', required=True),
-        partitions=dict(type='list', elements='int'),
-        field=dict(type='str', default='sequence_number'),
-        group_by=dict(type='str', default='symbol'),
-        max_records=dict(type='int', default=100000),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    require_confluent_kafka(module)
-    require_fastavro(module, {'schema': 'avro'})   # the records are decoded with their writer schemas
-    params = module.params
-    try:
-        result = scan_topic(KafkaRecords(params), RegistryClient(params), params['topic'], params['partitions'],
-                            params['field'], params['group_by'], params['max_records'])
-    except K2Error as exc:
-        fail_module(module, exc, changed=False)
-    module.exit_json(changed=False, **result)
+    run_module(OPTIONS, services.kafka_record_scan, requires=('confluent_kafka', 'fastavro'))
 
 
 if __name__ == '__main__':

@@ -35,6 +35,15 @@ options:
       every data type of one exchange.
     type: list
     elements: dict
+    suboptions:
+      topic:
+        description: The topic to write to and read back from.
+        type: str
+        required: true
+      subject:
+        description: The subject whose latest schema encodes the record.
+        type: str
+        required: true
   topics_config:
     description: The loaded K2 topics.yaml.
     type: dict
@@ -86,43 +95,24 @@ ok:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.k2.kafka_ops.plugins.module_utils import services
+from ansible_collections.k2.kafka_ops.plugins.module_utils.runner import run_module
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import (kafka_argument_spec,
-                                                                                require_confluent_kafka)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_records import KafkaRecords
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import (RegistryClient,
-                                                                            schema_registry_argument_spec)
-from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import require_fastavro
-from ansible_collections.k2.kafka_ops.plugins.module_utils.smoke import run, targets
+
+OPTIONS = dict(
+    targets=dict(type='list', elements='dict', options=dict(topic=dict(type='str', required=True),
+                                                            subject=dict(type='str', required=True))),
+    topics_config=dict(type='dict'),
+    asset_class=dict(type='str'),
+    exchange=dict(type='str'),
+    marker=dict(type='str', default='k2-smoke-test'),
+)
 
 
 def main():
-    argument_spec = kafka_argument_spec()
-    argument_spec.update(schema_registry_argument_spec())
-    argument_spec.update(
-        targets=dict(type='list', elements='dict'),
-        topics_config=dict(type='dict'),
-        asset_class=dict(type='str'),
-        exchange=dict(type='str'),
-        marker=dict(type='str', default='k2-smoke-test'),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_one_of=[('targets', 'topics_config')],
-                           required_by={'topics_config': ('asset_class', 'exchange')})
-    require_confluent_kafka(module)
-    require_fastavro(module, {'schema': 'avro'})
-    params = module.params
-    try:
-        items = params['targets'] or targets(params['topics_config'], params['asset_class'], params['exchange'])
-        results = run(KafkaRecords(params), RegistryClient(params), items, params['marker'], module.check_mode)
-    except K2Error as exc:
-        fail_module(module, exc, changed=not module.check_mode)
-    ok = None if module.check_mode else all(r['ok'] for r in results)
-    if ok is False:
-        module.fail_json(msg='; '.join(r['message'] for r in results if not r['ok']), changed=True, results=results)
-    module.exit_json(changed=True, ok=ok, results=results)
+    run_module(OPTIONS, services.kafka_smoke_test, requires=('confluent_kafka', 'fastavro'),
+               on_error=lambda run: {'changed': not run.check_mode}, required_one_of=[('targets', 'topics_config')],
+               required_by={'topics_config': ('asset_class', 'exchange')})
 
 
 if __name__ == '__main__':

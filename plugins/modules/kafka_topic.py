@@ -126,7 +126,7 @@ plan:
     - What this task changes (or would change, in check mode), one item per topic it changes, in the shape every mutating
       module of the collection returns and the plan role reads (P(k2.kafka_ops.k2_plan#filter)).
     - Each item has C(kind) (C(topic)), C(name), C(action), C(before), C(after) and C(warnings) (what a reviewer
-      must know, e.g. that keys move to new partitions).
+      must know before approving it).
   returned: always
   type: list
   elements: dict

@@ -59,3 +59,16 @@ def test_without_fastavro_a_module_that_reads_avro_says_which_library_is_missing
                           check=False)
     result = json.loads(proc.stdout)
     assert result.get("failed") and "Failed to import the required Python library (fastavro)" in result["msg"], result
+
+
+@pytest.mark.parametrize("module, args, message", [
+    ("kafka_health", {"checks": ["disk"], "disks": [{"bogus": 1}]}, "module: disks.bogus. Supported parameters include"),
+    ("kafka_health", {"checks": ["disk"], "disks": [{"host": "b1", "path": "/data", "used_bytes": 5}]},
+     "disks: the entry for b1:/data has no total_bytes, available_bytes; give total_bytes"),
+    ("kafka_smoke_test", {"targets": [{"bogus": 1}]}, "found in targets"),
+])
+def test_list_entries_of_a_shape_the_spec_does_not_describe_are_refused_by_name(module, args, message):
+    """Once a KeyError escaped (issue 29): each entry of disks and targets is checked against its suboptions."""
+    result = run_module(module, bootstrap_servers="127.0.0.1:9", request_timeout=2, **args)
+    assert result.get("failed") and message in result["msg"], result
+    assert "exception" not in result or "K2Error" in result["exception"], result.get("exception")
