@@ -8,11 +8,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(REPO, ".collections")
 
 
-def run_module(module, check=False, diff=False, **args):
-    """Run one of this collection's modules for real, as Ansible does (JSON args in, JSON result out)."""
+def run_module(module, check=False, diff=False, env=None, **args):
+    """Run one of this collection's modules for real, as Ansible does (JSON args in, JSON result out); env adds
+    to the environment (a PYTHONPATH of its own goes before the collections)."""
     payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
                    _ansible_keep_remote_files=False)
-    env = dict(os.environ, PYTHONPATH=COLLECTIONS)
+    extra = dict(env or {})
+    path = os.pathsep.join(p for p in (extra.pop("PYTHONPATH", None), COLLECTIONS) if p)
+    env = dict(os.environ, PYTHONPATH=path, **extra)
     proc = subprocess.run([sys.executable, "-m", "ansible_collections.k2.kafka_ops.plugins.modules." + module],
                           input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}), capture_output=True, text=True,
                           env=env, timeout=600, check=False)
