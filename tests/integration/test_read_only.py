@@ -65,8 +65,8 @@ def registry_writes(requests):
 
 
 def kafka_writes(calls):
-    return [c for c in calls if MUTATING.search(c["call"]) and not (VALIDATABLE.search(c["call"]) and
-                                                                     c["validate_only"])]
+    validated = [c for c in calls if VALIDATABLE.search(c["call"]) and c["validate_only"]]
+    return [c for c in calls if MUTATING.search(c["call"]) and c not in validated]
 
 
 class Recorder:
