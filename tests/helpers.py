@@ -1,6 +1,7 @@
 """Helpers shared by the test layers."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -49,9 +50,9 @@ def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/
 
 def escaped_exceptions(output):
     """The exceptions that escaped a module or a plugin, from a run with ANSIBLE_DISPLAY_TRACEBACK=error: the
-    closing line of each traceback, except deliberate failures (K2Error turned into fail_json, or a fail_json's
-    "Message:") and ansible's own wrappers around them (ansible.errors..., ansible._internal...). A KeyError
-    escaping a module shows here as "KeyError: 'used_bytes'"."""
+    closing line of each traceback, except deliberate failures (K2Error or its RegistryError turned into
+    fail_json, or a fail_json's "Message:") and ansible's own wrappers around them (ansible.errors...,
+    ansible._internal._errors...). A KeyError escaping a module shows here as "KeyError: 'used_bytes'"."""
     escaped, in_traceback = [], False
     for line in output.splitlines():
         if line.startswith("Traceback (most recent call last):"):
@@ -60,9 +61,17 @@ def escaped_exceptions(output):
             in_traceback = False
             name = line.split(":", 1)[0]
             # "Message: ..." closes the call stack of a fail_json that no exception caused (e.g. command's rc)
-            if not (name.endswith(".K2Error") or name in ("K2Error", "Message") or name.startswith("ansible.")):
+            deliberate = name.split(".")[-1] in ("K2Error", "RegistryError") or name == "Message"
+            if not (deliberate or name.startswith(("ansible.errors.", "ansible._internal._errors."))):
                 escaped.append(line)
     return escaped
+
+
+def registry_writes(requests):
+    """The (method, path) of the requests that may change a registry: anything but a GET, a compatibility test
+    or a schema lookup (POST /subjects/{subject} without /versions). Paths are relative to the API root."""
+    return [(m, p) for m, p in requests if m != "GET" and not (
+        m == "POST" and (p.startswith("/compatibility/") or re.match(r"^/subjects/[^/]+$", p)))]
 
 
 def topic_state(admin, name):

@@ -7,11 +7,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
-def diff_entries(items, header, before='before', after='after', empty=None):
+def diff_entries(items, header, empty=None):
     """Ansible's diff entries, one per changed item: items are dicts with `changed` or `actions`; `header` names
     the key that titles each entry (an empty one is the global level); `empty` stands for a missing side
     ({} by default, '' for text)."""
     blank = {} if empty is None else empty
     return [{'before_header': item[header] or '(global)', 'after_header': item[header] or '(global)',
-             'before': item.get(before) or blank, 'after': item.get(after) or blank}
+             'before': item.get('before') or blank, 'after': item.get('after') or blank}
             for item in items if item.get('changed') or item.get('actions')]

@@ -47,7 +47,7 @@ def run_module(options, service, requires=('confluent_kafka',), on_error=None, c
     if 'confluent_kafka' in needed:
         require_confluent_kafka(module)
     if 'fastavro' in needed:
-        require_fastavro(module, {'schema': 'avro'})
+        require_fastavro(module)
     try:
         result = service(run)
     except K2Error as exc:

@@ -47,9 +47,9 @@ def subject_options(batch=False):
     )
 
 
-def require_fastavro(module, params):
-    """An AVRO schema is parsed locally: without fastavro, fail with missing_required_lib."""
-    if fastavro is None and params.get('schema') is not None and params.get('schema_type', 'AVRO') == 'AVRO':
+def require_fastavro(module):
+    """Avro schemas are parsed and records decoded locally: without fastavro, fail with missing_required_lib."""
+    if fastavro is None:
         module.fail_json(msg=missing_required_lib('fastavro'), exception=FASTAVRO_IMPORT_ERROR)
 
 

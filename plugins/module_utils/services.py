@@ -93,7 +93,7 @@ def schema_subject(run):
                                        params['workers'])
         return dict(result, failure=failure, plan=subject_items(result))
     result = SubjectManager(RegistryClient(params), run.check_mode).ensure(params)
-    entry = dict(result, subject=params['subject'])
+    entry = dict(result, subject=params['subject'] or '(global)')
     result['plan'] = subject_items({'subjects': [entry]})
     if result['changed']:
         result['diff'] = diff_entries([entry], 'subject', empty='')[0]
@@ -136,7 +136,7 @@ def kafka_health(run):
 
 
 def kafka_health_needs(params):
-    """confluent-kafka, unless only the registry or disk checks run."""
+    """confluent-kafka, unless only checks that need no Kafka client run (registry)."""
     return ['confluent_kafka'] if needs_kafka(params['checks']) else []
 
 

@@ -110,7 +110,7 @@ def _status(host, hostvars, control, name):
     if control == 'systemd':
         return [['systemctl', 'status', '--no-pager', '--lines', '0', name]]
     if control == 'docker_compose':
-        return [_compose(host, hostvars) + ['ps', name]]
+        return [_compose(host, hostvars) + ['ps', '-a', name]]   # -a: v2 lists a stopped container only with it
     return []
 
 
@@ -135,10 +135,22 @@ def _compose_wipe(host, hostvars, name):
         raise K2Error('%s: k2_compose_volumes is %r; give the named volumes that hold the service\'s data as a list, '
                       'e.g. [k2_kafka-data] (docker volume ls shows them)' % (host, volumes))
     # -v, not --volumes: v1 does not know --volumes, prints its usage and exits 0 without removing anything
-    commands = [_compose(host, hostvars) + ['rm', '--force', '--stop', '-v', name]]
+    compose = _compose(host, hostvars)
+    commands = [compose + ['rm', '--force', '--stop', '-v', name]]
     if volumes:
-        commands.append(['docker', 'volume', 'rm', '--force'] + list(volumes))
+        commands.append(_engine(compose) + ['volume', 'rm', '--force'] + list(volumes))
     return commands
+
+
+def _engine(compose):
+    """The engine's own command, from the compose command: `sudo docker compose` -> `sudo docker`,
+    `docker-compose` -> `docker`, `podman-compose` -> `podman`."""
+    argv = compose[:compose.index('-f')]
+    if 'compose' in argv:
+        return argv[:argv.index('compose')]
+    if argv[-1].endswith('-compose'):
+        return argv[:-1] + [argv[-1][:-len('-compose')]]
+    return ['docker']
 
 
 def _compose(host, hostvars):

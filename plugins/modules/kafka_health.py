@@ -116,6 +116,9 @@ options:
       mount:
         description: Its file system's mount point.
         type: str
+      filesystem:
+        description: Its file system, as df names it.
+        type: str
       total_bytes:
         description: The file system's size.
         type: int
@@ -274,7 +277,8 @@ OPTIONS = dict(
     state_file=dict(type='path'),
     prometheus_file=dict(type='path'),
     disks=dict(type='list', elements='dict', options=dict(
-        host=dict(type='str'), path=dict(type='str'), mount=dict(type='str'), total_bytes=dict(type='int'),
+        host=dict(type='str'), path=dict(type='str'), mount=dict(type='str'), filesystem=dict(type='str'),
+        total_bytes=dict(type='int'),
         used_bytes=dict(type='int'), available_bytes=dict(type='int'), error=dict(type='str'))),
     disk_warning=dict(type='float', default=70),
     disk_critical=dict(type='float', default=90),

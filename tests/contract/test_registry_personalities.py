@@ -3,12 +3,11 @@ capabilities it reports, and that probing only reads: every request it sends is 
 (which stores nothing), and the registry is left exactly as it was."""
 import copy
 import json
-import re
 
 import pytest
 
 from confluent_fake import FakeConfluent
-from helpers import run_module
+from helpers import registry_writes, run_module
 
 pytestmark = pytest.mark.contract
 V1 = json.dumps({"type": "record", "name": "Trade", "fields": [{"name": "symbol", "type": "string"}]})
@@ -27,11 +26,7 @@ EXPECTED = {
 
 
 def writes(requests):
-    """The requests that may change a registry: anything but a GET, a compatibility test or a schema lookup
-    (POST /subjects/{subject} without /versions)."""
-    return [(m, path) for m, path, query in requests
-            if m != "GET" and not (m == "POST" and (path.startswith("/compatibility/")
-                                                    or re.match(r"^/subjects/[^/]+$", path)))]
+    return registry_writes([(m, path) for m, path, query in requests])
 
 
 def test_an_unknown_registry_with_a_mode_api_leaves_mode_writes_and_import_unknown():

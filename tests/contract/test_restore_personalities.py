@@ -8,7 +8,7 @@ import json
 import pytest
 
 from confluent_fake import FakeConfluent
-from helpers import run_playbook
+from helpers import registry_writes, run_playbook
 
 pytestmark = pytest.mark.contract
 
@@ -66,10 +66,8 @@ def restore(srv, tmp_path, check=False, **extra):
 
 
 def writes(reg):
-    """Every request that may change the registry: not a GET, a compatibility test or a lookup (the capability
-    probe reads only, so nothing of it is excused)."""
-    return [r for r in reg.requests if r[0] in ("POST", "PUT", "DELETE") and "/compatibility/" not in r[1]
-            and not (r[0] == "POST" and r[1].count("/") == 2)]  # lookups are reads
+    """Every request that may change the registry (the capability probe reads only: nothing of it is excused)."""
+    return registry_writes([(m, path) for m, path, query in reg.requests])
 
 
 PERSONALITIES = ["confluent", "karapace", "apicurio"]
@@ -150,3 +148,18 @@ def test_a_conflicting_subject_is_left_alone_unless_replaced_with_confirmation(p
         got = state(srv.registry)
         assert [(v, s) for v, dummy, s in got[A]] == [(1, json.loads(V1)), (2, json.loads(V2))]
         assert ([i for dummy, i, dummy2 in got[A]] == [10, 11]) == (personality == "confluent")
+
+
+def test_a_registry_that_cannot_be_named_gets_new_ids_unless_import_is_forced(tmp_path):
+    """A registry that serves /mode and honours IMPORT, but answers neither Confluent's metadata nor Karapace's
+    health endpoint: capabilities are unknown, so restore registers with new ids and says how to keep them."""
+    with FakeConfluent(personality="confluent") as srv:
+        srv.registry.personality = "unknown"
+        rc, out, recap = restore(srv, tmp_path)
+        assert rc == 0 and "%s: register" % A in out and "k2_restore_force_import=true" in out, out[-3000:]
+        assert [i for dummy, i, dummy2 in state(srv.registry)[A]] != [10, 11]
+    with FakeConfluent(personality="confluent") as srv:
+        srv.registry.personality = "unknown"
+        rc, out, recap = restore(srv, tmp_path, k2_restore_force_import=True)
+        assert rc == 0 and "%s: import" % A in out, out[-3000:]
+        assert state(srv.registry) == ORIGINAL

@@ -42,6 +42,11 @@ def volumes():
     return set(docker("volume", "ls", "--quiet").stdout.split())
 
 
+def project_volumes():
+    """The volumes of the compose project k2 (its label)."""
+    return docker("volume", "ls", "--quiet", "--filter", "label=com.docker.compose.project=k2").stdout.split()
+
+
 def marked(names, marker, write=False):
     """Which of the volumes hold the file `marker`, read (or first written) by one throwaway container that mounts
     them all. A volume's CreatedAt is its folder's mtime on the local driver, so a file is what tells a volume
@@ -144,8 +149,10 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
     try:
         wiped = data_volumes()
         assert wiped, "k2-kafka has no data volume"
-        vols_before = volumes()
-        assert unrelated in vols_before and wiped <= vols_before
+        every_before = volumes()
+        assert unrelated in every_before and wiped <= every_before
+        # the project's volumes and ours are marked; other volumes on the engine are not ours to write to
+        vols_before = set(project_volumes()) | {unrelated}
         mark = ".k2-wipe-test-" + unique
         assert marked(vols_before, mark, write=True) == vols_before
         containers_before = starts()
@@ -157,7 +164,8 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
                                                  "k2_platform_dir": str(platform_dir)})
         assert rc == 0, out[-6000:]
 
-        vols_after = volumes()
+        assert every_before - wiped <= volumes()      # no other volume on the engine went
+        vols_after = volumes() & (set(project_volumes()) | {unrelated})
         assert vols_before - wiped <= vols_after and vols_after - vols_before <= data_volumes()
         # the data volumes are empty ones made anew; every other volume, ours included, is the one it was
         assert marked(vols_after, mark) == vols_before - wiped
@@ -181,6 +189,6 @@ def test_full_reset_wipes_exactly_the_kafka_and_registry_data(
         assert dict((n, after.get(n)) for n in untouched) == dict((n, containers_before[n]) for n in untouched)
     finally:
         docker("volume", "rm", unrelated, check=False)
-        kept = sorted(volumes())
+        kept = sorted(set(project_volumes()) & volumes())
         docker("run", "--rm", "--network", "none", *([a for i, n in enumerate(kept) for a in ("-v", "%s:/v/%d" % (n, i))]
                + [BASE_IMAGE, "sh", "-c", 'rm -f /v/*/.k2-wipe-test-' + unique]), check=False)

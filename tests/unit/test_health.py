@@ -344,6 +344,10 @@ def test_broker_disk_usage_warns_above_70_and_is_critical_above_90():
         ("kafka-1:/data", "ok", 69.0), ("kafka-2:/data", "warning", 71.0), ("kafka-3:/data", "critical", 91.0),
         ("kafka-4", "warning", None)]
     assert "above 90%" in found[2]["message"] and "host unreachable" in found[3]["message"]
+    # what the filter makes is what the module's disks option accepts, as the health role passes it
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.k2.kafka_ops.plugins.modules.kafka_health import OPTIONS
+    assert ArgumentSpecValidator(OPTIONS).validate({"disks": disks}).error_messages == []
 
 
 def test_the_imbalance_and_rate_checks_read_the_end_offsets_once_per_run():

@@ -78,13 +78,23 @@ def test_the_compose_command_is_the_inventory_s_and_v1_starts_without_wait(comma
         base + ["logs", "--no-color", "--tail", "5000", "kafka"]]
     assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
         base + ["rm", "--force", "--stop", "-v", "kafka"]]
-    assert service_commands(hostvars, "k2-kafka", "status")["commands"] == [base + ["ps", "kafka"]]
-    # the named volumes go too (compose rm --volumes keeps them), and df runs inside the container
-    hostvars.update(k2_compose_volumes=["k2_kafka-data"], k2_broker_data_dir="/var/lib/kafka/data")
-    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
-        base + ["rm", "--force", "--stop", "-v", "kafka"], ["docker", "volume", "rm", "--force", "k2_kafka-data"]]
+    assert service_commands(hostvars, "k2-kafka", "status")["commands"] == [base + ["ps", "-a", "kafka"]]
+    hostvars["k2_broker_data_dir"] = "/var/lib/kafka/data"     # df runs inside the container
     assert service_commands(hostvars, "k2-kafka", "disk")["commands"] == [
         base + ["exec", "-T", "kafka", "df", "-P", "-k", "/var/lib/kafka/data"]]
+
+
+@pytest.mark.parametrize("command, engine", [
+    ("docker compose", ["docker"]), ("sudo docker compose", ["sudo", "docker"]), ("docker-compose", ["docker"]),
+    ("/usr/bin/docker-compose", ["/usr/bin/docker"]), ("podman-compose", ["podman"]),
+])
+def test_the_wipe_removes_the_named_volumes_with_the_engine_of_the_compose_command(command, engine):
+    """compose rm -v keeps named volumes: the wipe removes k2_compose_volumes after it, with the same engine."""
+    hostvars = {"k2_service_control": "docker_compose", "k2_service_name": "kafka", "k2_compose_file": "/k2/dc.yml",
+                "k2_compose_command": command, "k2_compose_volumes": ["k2_kafka-data"]}
+    assert service_commands(hostvars, "k2-kafka", "wipe")["commands"] == [
+        command.split() + ["-f", "/k2/dc.yml", "rm", "--force", "--stop", "-v", "kafka"],
+        engine + ["volume", "rm", "--force", "k2_kafka-data"]]
 
 
 def test_status_and_disk_of_systemd_and_command_hosts():
@@ -153,14 +163,14 @@ def test_diagnose_shows_each_service_and_says_what_to_set_where_it_cannot():
                 "b2": {"k2_service_control": "command"}}
     views = service_views(["k2-kafka", "b2"], per_host)
     assert [(v["host"], v["action"], v["argv"]) for v in views] == [
-        ("k2-kafka", "status", ["docker-compose", "-f", "/k2/dc.yml", "ps", "kafka"]),
+        ("k2-kafka", "status", ["docker-compose", "-f", "/k2/dc.yml", "ps", "-a", "kafka"]),
         ("k2-kafka", "logs", ["docker-compose", "-f", "/k2/dc.yml", "logs", "--no-color", "--tail", "5000", "kafka"]),
         ("b2", "status", None), ("b2", "logs", None)]
     assert "set k2_service_status_cmd" in views[2]["missing"] and "k2_service_logs_cmd is not set" in views[3]["missing"]
     results = [{"rc": 0, "stdout": "k2-kafka  Up (healthy)"},
                {"rc": 0, "stdout": "\n".join("line %d" % i for i in range(100))}]
     lines = service_lines(views, results, tail=3)
-    assert lines[:6] == ["== k2-kafka status: docker-compose -f /k2/dc.yml ps kafka", "   k2-kafka  Up (healthy)",
+    assert lines[:6] == ["== k2-kafka status: docker-compose -f /k2/dc.yml ps -a kafka", "   k2-kafka  Up (healthy)",
                          "== k2-kafka logs: docker-compose -f /k2/dc.yml logs --no-color --tail 5000 kafka",
                          "   line 97", "   line 98", "   line 99"]
     assert lines[6].startswith("b2 status: not shown (b2: no status command") and len(lines) == 8
