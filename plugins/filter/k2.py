@@ -10,7 +10,7 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, health, plan, scan, site
+from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, config_edit, health, plan, restore, scan, site
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import subject_specs, topic_specs
 
@@ -175,10 +175,8 @@ class FilterModule(object):
             ('k2_down_brokers', k2_down_brokers),
             ('k2_down_registries', k2_down_registries),
             ('k2_manifest_problems', backup.manifest_problems),
-            ('k2_restore_topics', backup.restore_topics),
-            ('k2_restore_subjects', backup.restore_subjects),
-            ('k2_id_map', backup.id_map),
-            ('k2_restore_offsets', backup.restore_offsets),
+            ('k2_restore_plan', restore.restore_plan),
+            ('k2_id_map', restore.id_map),
             ('k2_backup_content', backup.backup_content),
             ('k2_backup_differences', backup.backup_differences),
         ))

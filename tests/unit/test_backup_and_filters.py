@@ -4,7 +4,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.k2.kafka_ops.plugins.filter.k2 import FilterModule
-from ansible_collections.k2.kafka_ops.plugins.module_utils import backup
+from ansible_collections.k2.kafka_ops.plugins.module_utils import backup, restore
 
 pytestmark = pytest.mark.unit
 FILTERS = FilterModule().filters()
@@ -31,7 +31,7 @@ def test_restore_topics_creates_raises_and_never_shrinks_or_changes_replication(
              {"name": "market.new.trades.x", "partitions": 2, "replication_factor": 1, "config": {}}]
     live = [{"name": T, "partitions": 20, "replication_factor": 1},
             {"name": "market.crypto.trades.binance", "partitions": 48, "replication_factor": 1}]
-    plan = backup.restore_topics(saved, live)
+    plan = restore.restore_topics(saved, live)
     specs = dict((s["name"], s) for s in plan["topics"])
     assert specs[T]["partitions"] == 30 and specs[T]["replication_factor"] is None  # raise; rf untouched
     assert specs["market.crypto.trades.binance"]["partitions"] == 48                  # kept: never shrink
@@ -46,15 +46,15 @@ def test_restore_versions_in_order_and_the_id_map_of_what_moved():
     subjects = [{"subject": "b-value", "versions": [{"version": 2, "id": 7, "schema": "s2"},
                                                     {"version": 1, "id": 3, "schema": "s1"}]},
                 {"subject": "a-value", "versions": [{"version": 1, "id": 1, "schema": "x", "schema_type": "JSON"}]}]
-    order = backup.restore_versions(subjects)
+    order = restore.restore_versions(subjects)
     assert [(v["subject"], v["version"], v["schema_type"]) for v in order] == [
         ("a-value", 1, "JSON"), ("b-value", 1, "AVRO"), ("b-value", 2, "AVRO")]
-    plan = backup.restore_subjects(subjects, [], import_ok=False)
+    plan = restore.restore_subjects(subjects, [], import_ok=False)
     assert plan["backup_ids"] == [1, 3, 7]
     assert [(e["subject"], e.get("id")) for e in plan["entries"]] == [
         ("a-value", None), ("b-value", None), ("b-value", None)]
     results = [{"subject": "a-value", "id": 1}, {"subject": "b-value", "id": 11}, {"subject": "b-value", "id": 12}]
-    assert backup.id_map(results, plan["backup_ids"]) == {"3": 11, "7": 12}
+    assert restore.id_map(results, plan["backup_ids"]) == {"3": 11, "7": 12}
 
 
 def test_the_restore_batch_orders_each_subjects_steps():
@@ -64,9 +64,9 @@ def test_the_restore_batch_orders_each_subjects_steps():
              {"subject": "c", "versions": [{"version": 1, "id": 2, "schema": '"int"'}]}]
     live = [{"subject": "s", "versions": [{"version": 1, "id": 5, "schema": '{"type":"long"}'}]},
             {"subject": "c", "versions": [{"version": 1, "id": 3, "schema": '"long"'}]}]
-    plan = backup.restore_subjects(saved, live, import_ok=True, replace=False)
+    plan = restore.restore_subjects(saved, live, import_ok=True, replace=False)
     assert plan["entries"] == []   # both conflict: left alone, not even their level
-    plan = backup.restore_subjects(saved[:1], live, import_ok=True, replace=True)
+    plan = restore.restore_subjects(saved[:1], live, import_ok=True, replace=True)
     assert [(e["subject"], e.get("state"), e.get("mode"), e.get("id"), e.get("version"), e.get("compatibility"))
             for e in plan["entries"]] == [
         ("s", "absent", None, None, None, None), ("s", None, "IMPORT", None, None, None),
@@ -115,9 +115,37 @@ def test_display_filters():
     saved = [{"group_id": "k2-writer", "partitions": [{"topic": T, "partition": 1, "committed_offset": 7, "lag": 0}]},
              {"group_id": "apicurio-x", "partitions": [{"topic": T, "partition": 0, "committed_offset": 1}]},
              {"group_id": "idle", "partitions": []}]
-    assert FILTERS["k2_restore_offsets"](saved, "^(?!apicurio-)") == [
+    assert restore.restore_offsets(saved, "^(?!apicurio-)") == [
         {"group": "k2-writer", "offsets": [{"topic": T, "partition": 1, "offset": 7}]}]
-    assert [g["group"] for g in FILTERS["k2_restore_offsets"](saved)] == ["k2-writer", "apicurio-x"]
+    assert [g["group"] for g in restore.restore_offsets(saved)] == ["k2-writer", "apicurio-x"]
+
+
+def test_the_restore_plan_filter_decides_everything_the_role_plays():
+    data = {"topics": [{"name": T, "partitions": 3, "replication_factor": 1, "config": {}}],
+            "subjects": {"global_compatibility": "BACKWARD",
+                         "subjects": [{"subject": "a-value", "versions": [{"version": 1, "id": 5, "schema": '"string"'}]},
+                                      {"subject": "b-value", "versions": [{"version": 1, "id": 6, "schema": '"int"'}]}]},
+            "offsets": [{"group_id": "k2-writer", "partitions": [{"topic": T, "partition": 0, "committed_offset": 4}]}]}
+    live = [{"subject": "b-value", "versions": [{"version": 1, "id": 9, "schema": '"long"'}]}]
+    confluent = {"flavour": "confluent", "import_mode": True, "mode_writable_subject": True}
+    switches = {"topics": "true", "schemas": "True", "offsets": "false", "use_import": "yes", "force_import": "no",
+                "replace_subjects": "false", "group_pattern": None}
+    plan = FILTERS["k2_restore_plan"](data, [], live, confluent, switches)
+    assert plan["import"] is True and plan["groups"] == [] and plan["global_compatibility"] == "BACKWARD"
+    assert [t["name"] for t in plan["topics"]] == [T] and plan["topic_conflicts"] == []
+    assert [(s["subject"], s["path"]) for s in plan["subject_paths"]] == [("a-value", "import"), ("b-value", "conflict")]
+    assert [e["subject"] for e in plan["entries"]] == ["a-value"] * 3            # IMPORT, v1 with id 5, READWRITE
+    assert [s["subject"] for s in plan["expected_subjects"]] == ["a-value"]       # the conflict is left out
+    assert "the registry (confluent) imports with the original ids and versions" in plan["report"]
+    assert plan["conflict_message"][0].endswith("-e confirm=REPLACE-1 (or reset with -e k2_reset_reinit=false before restoring).")
+    assert plan["match_line"] == "none: topics, partitions, configs, subjects, versions and ids match the backup"
+    unknown = FILTERS["k2_restore_plan"](data, None, [], {"flavour": "unknown"}, {"topics": False, "offsets": True})
+    assert unknown["import"] is False and unknown["topics"] == [] and [g["group"] for g in unknown["groups"]] == ["k2-writer"]
+    assert any("rerun with -e k2_restore_force_import=true" in line for line in unknown["report"])
+    forced = FILTERS["k2_restore_plan"](data, None, [], {"flavour": "unknown"}, {"force_import": "true"})
+    assert forced["import"] is True
+    off = FILTERS["k2_restore_plan"](data, None, [], confluent, {"use_import": False, "schemas": True})
+    assert off["import"] is False and "k2_restore_use_import=false" in off["report"][-3]
 
 
 def test_filter_errors_name_the_filter():
