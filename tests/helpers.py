@@ -28,21 +28,34 @@ def run_module(module, check=False, diff=False, env=None, **args):
 
 
 def run_playbook(playbook, extra_vars=None, check=False, inventory="inventories/local", timeout=900, verbosity=0,
-                 env=None):
-    """ansible-playbook from the repository root; returns (rc, output, recap) with recap the PLAY RECAP counts."""
-    import re
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory,
-           os.path.join("playbooks", playbook)]
+                 env=None, cwd=None, collections=COLLECTIONS, limit=None, scrub=(), no_warnings=False):
+    """The one way the tests run ansible-playbook. Returns (rc, output, recap), recap the PLAY RECAP counts of
+    localhost ({} when it does not play).
+
+    `playbook` is a collection name (k2.kafka_ops.<name>) or a file: a bare file name is one of playbooks/ when
+    run from the repository (cwd None), else relative to `cwd` (a site directory). `collections` is the
+    collections path (the working tree's by default, an installed tarball's where a test says so); `scrub`
+    drops the environment variables with those prefixes (e.g. ("ANSIBLE_", "K2_")) so that only the inventory
+    speaks; `no_warnings` fails the test on any [WARNING]."""
+    if cwd is None and not playbook.startswith("k2.kafka_ops.") and "/" not in playbook:
+        playbook = os.path.join("playbooks", playbook)
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, playbook]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
     if check:
         cmd += ["--check", "--diff"]
+    if limit:
+        cmd += ["--limit", limit]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               **(env or {}))
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    base = dict((k, v) for k, v in os.environ.items() if not (scrub and k.startswith(tuple(scrub))))
+    base.update(ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+                PWD=str(cwd or REPO), **(env or {}))
+    proc = subprocess.run(cmd, cwd=str(cwd or REPO), capture_output=True, text=True, env=base, timeout=timeout,
+                          check=False)
     output = proc.stdout + proc.stderr
+    if no_warnings:
+        assert "[WARNING]" not in output, output[-6000:]
     match = re.search(r"localhost\s*:\s*(ok=\d+.*)", output)
     recap = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))) if match else {}
     return proc.returncode, output, recap

@@ -7,7 +7,8 @@ import re
 
 import yaml
 
-REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+from helpers import REPO
+
 DASHBOARDS = sorted(glob.glob(os.path.join(REPO, "monitoring", "grafana", "dashboards", "*.json")))
 
 # What each exporter of the compose stack serves (from their documentation; ours are read from our files below).

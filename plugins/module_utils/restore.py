@@ -49,8 +49,8 @@ def restore_plan(data, live_topics=None, live_subjects=None, capabilities=None, 
 
 def _plan_subjects(plan, saved, live_subjects, caps, opts):
     flavour = caps.get('flavour') or 'unknown'
-    plan['import'] = opts['use_import'] and (opts['force_import'] or bool(caps.get('import_mode')
-                                                                           and caps.get('mode_writable_subject')))
+    can_import = bool(caps.get('import_mode') and caps.get('mode_writable_subject'))
+    plan['import'] = opts['use_import'] and (opts['force_import'] or can_import)
     if plan['import']:
         how = 'imports with the original ids and versions'
     elif not opts['use_import']:

@@ -27,8 +27,10 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, ".collections"))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/, for helpers
+from helpers import COLLECTIONS, REPO, run_playbook  # noqa: E402
+
+sys.path.insert(0, COLLECTIONS)
 
 from confluent_kafka import KafkaError, KafkaException, TopicCollection  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
@@ -112,13 +114,11 @@ def delete_subjects(names):
 
 def run_playbook_file(playbook, extra_vars):
     """Wall seconds of ansible-playbook playbooks/<playbook> on the dev stack inventory; exits on failure."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".collections"))
     started = time.perf_counter()
-    proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "inventories/local", "playbooks/" + playbook, "-e",
-                           json.dumps(extra_vars)], capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    rc, out, dummy = run_playbook(playbook, extra_vars)
     elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit("%s failed:\n%s" % (playbook, proc.stdout[-3000:]))
+    if rc != 0:
+        sys.exit("%s failed:\n%s" % (playbook, out[-3000:]))
     return elapsed
 
 

@@ -26,11 +26,10 @@ import pytest
 import yaml
 
 from conftest import play
-from helpers import disk_thresholds_above_usage
+from helpers import REPO, disk_thresholds_above_usage
 
 pytestmark = pytest.mark.docker
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 IMAGE = os.environ.get("K2_EE_IMAGE") or "k2-kafka-ops-ee:%s" % yaml.safe_load(
     open(os.path.join(REPO, "galaxy.yml")))["version"]
 RUNNER = os.path.join(REPO, ".venv", "bin", "ansible-runner")

@@ -8,9 +8,8 @@ import uuid
 
 import pytest
 
-from helpers import run_module
+from helpers import REPO, run_module
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEVSTACK = os.path.join(REPO, "tools", "devstack", "devstack.py")
 
 

@@ -14,8 +14,6 @@ from helpers import REPO, disk_thresholds_above_usage, disk_used_percent, run_mo
 
 pytestmark = pytest.mark.integration
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 
 @pytest.fixture
 def k2(tmp_path, unique, admin, bootstrap_servers, registry_urls):

@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -14,19 +15,29 @@ import yaml
 from confluent_kafka.admin import AdminClient, NewPartitions
 
 from conftest import DEVSTACK
-from helpers import COLLECTIONS, REPO
+from helpers import REPO, run_playbook
 
 pytestmark = pytest.mark.integration
-BIN = os.path.dirname(sys.executable)
-SECOND = {"K2_KAFKA_PORT": "9492", "K2_CONTROLLER_PORT": "9493", "K2_REGISTRY1_PORT": "8481",
-          "K2_REGISTRY2_PORT": "8482"}
+
+
+def free_ports(count):
+    """Ports nothing listens on now, chosen by the kernel (not fixed numbers that may be taken)."""
+    sockets = [socket.socket() for dummy in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [str(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @pytest.fixture(scope="module")
 def second_stack(tmp_path_factory):
     """A second single-node dev stack (Kafka and two registries), stopped by its own process ids afterwards."""
-    env = dict(os.environ, K2_STACK_DIR=str(tmp_path_factory.mktemp("stack-b")), BROKERS="1", **SECOND)
-    for var in ("K2_KAFKA_BOOTSTRAP_SERVERS", "K2_SCHEMA_REGISTRY_URLS", "SASL", "K2_SASL"):
+    ports = dict(zip(("K2_KAFKA_PORT", "K2_CONTROLLER_PORT", "K2_REGISTRY1_PORT", "K2_REGISTRY2_PORT"), free_ports(4)))
+    env = dict(os.environ, K2_STACK_DIR=str(tmp_path_factory.mktemp("stack-b")), BROKERS="1", **ports)
+    for var in ("K2_KAFKA_BOOTSTRAP_SERVERS", "K2_SCHEMA_REGISTRY_URLS", "SASL", "K2_SASL", "MONITORING", "K2_MONITORING"):
         env.pop(var, None)
 
     def tool(*args):
@@ -36,7 +47,7 @@ def second_stack(tmp_path_factory):
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         info = json.loads(tool("status", "--json").stdout)
-        assert info["running"] and info["bootstrap_servers"] == "127.0.0.1:9492", info
+        assert info["running"] and info["bootstrap_servers"] == "127.0.0.1:" + ports["K2_KAFKA_PORT"], info
         yield info
     finally:
         stopped = tool("down")
@@ -64,17 +75,10 @@ def site(tmp_path_factory, stack, second_stack):
 
 
 def play(site, target, extra_vars=None, limit=None):
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("ANSIBLE_") and not k.startswith("K2_"))
-    env.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", PWD=str(site))
-    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", "inventory.yml", target]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
-    if limit:
-        cmd += ["--limit", limit]
-    proc = subprocess.run(cmd, cwd=str(site), env=env, capture_output=True, text=True, timeout=900, check=False)
-    out = proc.stdout + proc.stderr
-    assert "[WARNING]" not in out, out[-3000:]
-    return proc.returncode, out
+    """ansible-playbook -i inventory.yml <target> from the site directory; only the inventory speaks."""
+    rc, out, dummy = run_playbook(target, extra_vars, inventory="inventory.yml", cwd=site, limit=limit,
+                                  scrub=("ANSIBLE_", "K2_"), no_warnings=True)
+    return rc, out
 
 
 def partitions(admin, topic):

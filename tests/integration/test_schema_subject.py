@@ -5,9 +5,10 @@ import os
 import httpx
 import pytest
 
+from helpers import REPO
+
 pytestmark = pytest.mark.integration
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 with open(os.path.join(REPO, "examples", "k2-platform", "src", "k2", "schemas", "trade.avsc")) as handle:
     TRADE = json.load(handle)
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import devstack, service_pids
-from helpers import REPO
+from helpers import REPO, run_playbook
 
 pytestmark = pytest.mark.integration
 BIN = os.path.dirname(sys.executable)
@@ -78,15 +78,9 @@ def site(tmp_path_factory, stack):
 def play(installed, site, name, extra_vars=None):
     """ansible-playbook -i inventory.yml k2.kafka_ops.<name>, from the site directory, with only the installed
     collection on the collections path. Fails the test on any [WARNING]."""
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith("ANSIBLE_"))
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_NOCOLOR="1", PWD=str(site))
-    cmd = [os.path.join(BIN, "ansible-playbook"), "-i", "inventory.yml", "k2.kafka_ops." + name]
-    if extra_vars:
-        cmd += ["-e", json.dumps(extra_vars)]
-    proc = subprocess.run(cmd, cwd=str(site), env=env, capture_output=True, text=True, timeout=900, check=False)
-    out = proc.stdout + proc.stderr
-    assert "[WARNING]" not in out, out[-3000:]
-    return proc.returncode, out
+    rc, out, dummy = run_playbook("k2.kafka_ops." + name, extra_vars, inventory="inventory.yml", cwd=site,
+                                  collections=installed, scrub=("ANSIBLE_",), no_warnings=True)
+    return rc, out
 
 
 def test_installed_playbooks_from_a_site_directory(installed, site, admin, registry_urls, unique):

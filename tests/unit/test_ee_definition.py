@@ -7,9 +7,10 @@ import re
 import pytest
 import yaml
 
+from helpers import REPO
+
 pytestmark = pytest.mark.unit
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAIN = os.path.join(REPO, "execution-environment.yml")
 DEBIAN = os.path.join(REPO, "tools", "ee", "execution-environment.debian.yml")
 

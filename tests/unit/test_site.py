@@ -12,8 +12,9 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.site import (cluster_
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import topic_specs
 from ansible_collections.k2.kafka_ops.plugins.module_utils.version import COLLECTION_VERSION
 
+from helpers import REPO
+
 pytestmark = pytest.mark.unit
-REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 EXAMPLE = os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")
 
 

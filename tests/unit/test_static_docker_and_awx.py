@@ -5,9 +5,9 @@ import re
 import pytest
 import yaml
 
-pytestmark = pytest.mark.unit
+from helpers import REPO
 
-REPO = os.path.join(os.path.dirname(__file__), "..", "..")
+pytestmark = pytest.mark.unit
 
 
 def load(*path):

@@ -8,9 +8,10 @@ import yaml
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils import topics_model as model
 
+from helpers import REPO
+
 pytestmark = pytest.mark.unit
 
-REPO = os.path.join(os.path.dirname(__file__), "..", "..")
 with open(os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")) as handle:
     EXAMPLE = yaml.safe_load(handle)
 
