@@ -58,7 +58,7 @@ demo: setup stack-up
 	@echo "The dev stack keeps running: 'make stack-status', 'make stack-down'."
 
 test-unit: setup
-	$(PY) -m pytest -m "unit or contract" tests/unit tests/contract
+	$(PY) -m pytest -n 2 -m "unit or contract" tests/unit tests/contract
 
 # A stack of its own (.stack-test, wiped first), never one started by hand with other settings; MONITORING=1: it
 # also runs Prometheus and the JMX exporter agents (tests/integration/test_monitoring_stack.py)
@@ -69,7 +69,7 @@ test-integration: setup promtool
 
 # Everything that needs the dev stack, in one stack run: pytest integration, then every Molecule scenario.
 stack-tests:
-	$(PY) -m pytest -m integration tests/integration
+	$(PY) -m pytest -m integration tests/integration --durations=25
 	for scenario in $(MOLECULE_SCENARIOS); do $(VENV)/bin/molecule test -s $$scenario || exit 1; done
 
 molecule: setup
@@ -81,11 +81,8 @@ lint: setup
 	rm -rf $$HOME/.ansible/collections/ansible_collections/k2/kafka_ops
 	$(VENV)/bin/ansible-lint --nocolor
 	$(VENV)/bin/yamllint -s .
-	for m in $$(ls plugins/modules | sed -n 's/\.py$$//p'); do \
-	  $(VENV)/bin/ansible-doc k2.kafka_ops.$$m > /dev/null || exit 1; done
-	for f in $$(ls plugins/filter/*.yml); do \
-	  $(VENV)/bin/ansible-doc -t filter k2.kafka_ops.$$(basename $$f .yml) > /dev/null || exit 1; done
-	for p in playbooks/*.yml; do $(VENV)/bin/ansible-playbook --syntax-check $$p > /dev/null || exit 1; done
+	$(PY) tools/ci/check_docs.py
+	$(VENV)/bin/ansible-playbook --syntax-check playbooks/*.yml > /dev/null
 	$(VENV)/bin/molecule syntax -s docker
 	@echo "lint: ansible-lint (production), yamllint, ansible-doc, syntax-check, molecule docker syntax: passed"
 

@@ -38,6 +38,9 @@ def backup_contents(data, copies):
         folder = dest.endswith('/')
         dest = _inside(dest, option + '.dest')
         sources = sorted(glob.glob(copy['src'])) if glob.has_magic(copy['src']) else [copy['src']]
+        if not sources:
+            raise K2Error('%s.src: %s matches no file, so the backup would lack them; check the path (the site role '
+                          'sets it from k2_platform_dir)' % (option, copy['src']))
         for src in sources:
             try:
                 with open(src, 'rb') as handle:
@@ -62,23 +65,62 @@ def write_backup(params, check_mode=False):
     final = os.path.join(params['dir'], name)
     if os.path.exists(final):
         raise K2Error('%s already exists; backups are never overwritten, give another name' % final)
-    removed = _to_remove(params['dir'], name, params['prune_pattern'], params['keep'])
+    keep, pattern = params['keep'], params['prune_pattern']
+    if keep is None or keep < 0:
+        raise K2Error('keep: %r is not a count of backups; give 0 to keep every backup, or how many of the newest '
+                      'complete backups to keep (e.g. 14)' % (keep,))
+    if not pattern or not pattern.strip('*?'):
+        raise K2Error('prune_pattern: %r would match any folder; give the backups\' own prefix, e.g. kafka-*'
+                      % (pattern,))
+    if not fnmatch.fnmatch(name, pattern):
+        raise K2Error('prune_pattern: %r does not match the new backup\'s name %r, so retention would count other '
+                      'folders than the backups; give a pattern the names match, e.g. kafka-*' % (pattern, name))
+    removed, skipped = _to_remove(params['dir'], name, pattern, keep)
     if not check_mode:
         _write(params['dir'], name, contents, manifest)
         for path in removed:
             shutil.rmtree(path)
-    return {'path': final, 'files': files, 'removed': removed}
+    return {'path': final, 'files': files, 'removed': removed,
+            'warnings': ['retention left %s alone: %s' % (path, why) for path, why in skipped]}
+
+
+def owned_backup(path):
+    """None when `path` is a complete backup written by this module (a manifest with its files and the
+    collection version, and no file the manifest does not list), else why it is not one."""
+    try:
+        with open(os.path.join(path, 'manifest.json')) as handle:
+            manifest = json.load(handle)
+    except (IOError, OSError, ValueError):
+        return 'no readable manifest.json (an incomplete backup, or not a backup)'
+    listed = manifest.get('files') if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict) or 'collection_version' not in manifest:
+        return 'its manifest.json was not written by backup_folder'
+    held = set()
+    for root, dummy, names in os.walk(path):
+        held.update(os.path.relpath(os.path.join(root, n), path) for n in names)
+    extra = sorted(held - set(listed) - set(['manifest.json']))
+    if extra:
+        return 'it holds files its manifest does not list (%s)' % ', '.join(extra[:3])
+    return None
 
 
 def _to_remove(folder, name, pattern, keep):
-    existing = []
+    """([backup folders to remove], [(folder, why it is left)]): only complete backups this module wrote count
+    for `keep` and are removed; the newest complete one (the new backup) is always kept."""
+    complete, skipped = [], []
     if os.path.isdir(folder):
-        existing = [entry for entry in os.listdir(folder) if fnmatch.fnmatch(entry, pattern)
-                    and os.path.isdir(os.path.join(folder, entry))]
-    names = sorted(set(existing) | set([name]))
-    if not keep or len(names) <= keep:
-        return []
-    return [os.path.join(folder, n) for n in names[:-keep] if n != name]
+        for entry in sorted(os.listdir(folder)):
+            path = os.path.join(folder, entry)
+            if entry.startswith('.') or entry == name or not fnmatch.fnmatch(entry, pattern) or not os.path.isdir(path):
+                continue
+            why = owned_backup(path)
+            if why:
+                skipped.append((path, why))
+            else:
+                complete.append(path)
+    if not keep or len(complete) + 1 <= keep:
+        return [], skipped
+    return complete[:len(complete) + 1 - keep], skipped
 
 
 def _write(folder, name, contents, manifest):

@@ -14,7 +14,9 @@ description:
   - Writes O(data) as JSON files and copies the site's source files (topics.yaml, the .avsc schemas) into a
     temporary folder, then writes C(manifest.json) with the sha256 of every file, then renames the folder to
     O(dir)/O(name). A backup folder therefore either has a manifest that matches its files, or does not exist.
-  - Then removes the oldest complete backups in O(dir) beyond O(keep).
+  - Then removes the oldest complete backups in O(dir) beyond O(keep). Only folders this module wrote count
+    and are removed (a C(manifest.json) of its own that lists every file the folder holds); any other folder
+    matching O(prune_pattern) is left alone and named in a warning. The new backup is never removed.
   - The backup role reads the cluster and the registry with the info modules and hands what they returned to
     this module, so a backup costs one module process per read and one for all the writing.
 author: K2 Platform Team (@k2-platform)
@@ -47,7 +49,7 @@ options:
     default: []
     suboptions:
       src:
-        description: File or glob on the host the module runs on.
+        description: File or glob on the host the module runs on; a glob that matches no file is refused.
         type: path
         required: true
       dest:
@@ -59,11 +61,13 @@ options:
     type: dict
     default: {}
   keep:
-    description: Complete backups kept in O(dir) (folders matching O(prune_pattern)); 0 keeps all.
+    description: Complete backups kept in O(dir) (folders matching O(prune_pattern)), the new one included; 0
+      keeps all. A negative count is refused.
     type: int
     default: 14
   prune_pattern:
-    description: Shell pattern of the folder names that count as backups for O(keep).
+    description: Shell pattern of the folder names that count as backups for O(keep). It must match O(name),
+      and a pattern of wildcards only (C(*)) is refused.
     type: str
     default: kafka-*
 seealso:

@@ -60,6 +60,12 @@ def test_retention_keeps_the_newest_and_check_mode_removes_nothing(tmp_path):
     (dict(copies=[{"src": "/nonexistent/topics.yaml", "dest": "topics.yaml"}]),
      "copies[0].src: cannot read /nonexistent/topics.yaml"),
     (dict(data={"manifest.json": {}}), "manifest.json is written by the module itself"),
+    (dict(copies=[{"src": "/nonexistent/*.avsc", "dest": "schemas/"}]),
+     "copies[0].src: /nonexistent/*.avsc matches no file, so the backup would lack them"),
+    (dict(keep=-1), "keep: -1 is not a count of backups; give 0 to keep every backup"),
+    (dict(prune_pattern="*"), "prune_pattern: '*' would match any folder; give the backups' own prefix"),
+    (dict(prune_pattern=""), "prune_pattern: '' would match any folder"),
+    (dict(prune_pattern="backup-*"), "prune_pattern: 'backup-*' does not match the new backup's name 'kafka-1'"),
 ])
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(tmp_path, change, message):
     args = dict(site(tmp_path), name="kafka-1")
@@ -74,3 +80,26 @@ def test_an_existing_backup_is_never_overwritten(tmp_path):
     run_module("backup_folder", name="kafka-1", **args)
     again = run_module("backup_folder", name="kafka-1", **args)
     assert again["failed"] and "already exists; backups are never overwritten" in again["msg"]
+
+
+def test_retention_removes_only_complete_backups_it_wrote_and_says_what_it_left(tmp_path):
+    """A folder matching the pattern is removed only when its manifest was written by backup_folder and lists
+    every file it holds: an incomplete backup, a stranger's folder and a backup someone added files to stay."""
+    args = site(tmp_path)
+    for stamp in ("01", "02"):
+        assert not run_module("backup_folder", name="kafka-202601%s" % stamp, keep=0, **args).get("failed")
+    backups = tmp_path / "backups" / "cluster-a"
+    (backups / "kafka-20251231").mkdir()                       # incomplete: no manifest
+    (backups / "kafka-20251231" / "topics.json").write_text("[]")
+    (backups / "kafka-20251230").mkdir()                       # a manifest not written by the module
+    (backups / "kafka-20251230" / "manifest.json").write_text('{"files": {}}')
+    (backups / "kafka-20260102" / "notes.txt").write_text("mine")  # a complete backup someone added to
+    result = run_module("backup_folder", name="kafka-20260103", keep=1, **args)
+    assert not result.get("failed"), result
+    assert [os.path.basename(p) for p in result["removed"]] == ["kafka-20260101"], result
+    assert sorted(os.listdir(str(backups))) == ["kafka-20251230", "kafka-20251231", "kafka-20260102",
+                                                "kafka-20260103"]
+    said = json.dumps(result["warnings"])
+    assert "kafka-20251231 alone: no readable manifest.json" in said, said
+    assert "kafka-20251230 alone: its manifest.json was not written by backup_folder" in said, said
+    assert "kafka-20260102 alone: it holds files its manifest does not list (notes.txt)" in said, said
