@@ -2,11 +2,25 @@
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(REPO, ".collections")
+
+
+def _held_closed_port():
+    """A port bound by this process and never listened on: a connection to it is refused, and nothing else can
+    take it while the tests run (unlike port 9, which some machine may serve)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+_CLOSED_SOCKET = _held_closed_port()
+CLOSED = "127.0.0.1:%d" % _CLOSED_SOCKET.getsockname()[1]
+CLOSED_URL = "http://" + CLOSED
 
 
 def run_module(module, check=False, diff=False, env=None, **args):
@@ -113,3 +127,25 @@ def disk_thresholds_above_usage(path):
     used = max(disk_used_percent(path).values())
     warning = round((used + 100.0) / 2, 2)
     return {"disk_warning": warning, "disk_critical": round((warning + 100.0) / 2, 2)}
+
+
+def call_module(module, check=False, diff=False, **args):
+    """Run one of this collection's modules inside the test process (AnsibleModule reads the args as Ansible
+    hands them; the JSON it prints is the result). An exception that escapes the module is not caught: it
+    fails the test with its traceback, the way ANSIBLE_DISPLAY_TRACEBACK=error would show it."""
+    import contextlib
+    import importlib
+    import io
+    from ansible.module_utils.testing import patch_module_args
+    code = importlib.import_module("ansible_collections.k2.kafka_ops.plugins.modules." + module)
+    out = io.StringIO()
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=diff, _ansible_remote_tmp="/tmp",
+                   _ansible_keep_remote_files=False)
+    with patch_module_args(payload), contextlib.redirect_stdout(out):
+        try:
+            code.main()
+        except SystemExit:
+            pass
+        else:
+            raise AssertionError("module %s returned without exit_json or fail_json" % module)
+    return json.loads(out.getvalue())

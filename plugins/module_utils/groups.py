@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import INT32_MAX, INT64_MAX, topic_name_problem
 
 
 def select_groups(admin, names=None, pattern=None):
@@ -55,19 +56,25 @@ def _wanted(offsets, where):
         except (KeyError, TypeError, ValueError):
             raise K2Error('%soffsets[%d]: expected {topic, partition, offset} with integers, got %r'
                           % (where, index, item))
-        if value < 0:
-            raise K2Error('%soffsets[%d]: offset must be 0 or more, got %d' % (where, index, value))
+        if not 0 <= value <= INT64_MAX:
+            raise K2Error('%soffsets[%d]: offset must be from 0 to %d (Kafka\'s int64), got %d'
+                          % (where, index, INT64_MAX, value))
+        if not 0 <= key[1] <= INT32_MAX:
+            raise K2Error('%soffsets[%d]: partition must be from 0 to %d, got %d' % (where, index, INT32_MAX, key[1]))
+        problem = topic_name_problem(key[0])
+        if problem:
+            raise K2Error('%soffsets[%d].topic: %s' % (where, index, problem))
         wanted[key] = value
     return wanted
 
 
-def set_groups_offsets(admin, requests, check_mode=False):
+def set_groups_offsets(admin, requests, check_mode=False, batch=True):
     """Commit offsets for many groups ([{group, offsets: [{topic, partition, offset}]}]) with one describe, one
     offsets read and one commit. Only what differs is committed. A group with active members is left alone and
     reported as skipped (its consumers own their offsets). Every entry is checked before anything is read."""
     wanted = {}
     for index, request in enumerate(requests):
-        where = 'groups[%d].' % index if len(requests) > 1 else ''
+        where = 'groups[%d].' % index if batch else ''
         if not request.get('group'):
             raise K2Error('%sgroup: expected a consumer group id, got %r' % (where, request.get('group')))
         wanted.setdefault(request['group'], {}).update(_wanted(request.get('offsets'), where))
@@ -101,4 +108,4 @@ def set_groups_offsets(admin, requests, check_mode=False):
 
 def set_group_offsets(admin, group, offsets, check_mode=False):
     """One group's offsets (set_groups_offsets for one group)."""
-    return set_groups_offsets(admin, [{'group': group, 'offsets': offsets}], check_mode)[0]
+    return set_groups_offsets(admin, [{'group': group, 'offsets': offsets}], check_mode, batch=False)[0]

@@ -24,7 +24,7 @@ from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings impor
                                                                                    summarize, threshold_status)
 from ansible_collections.k2.kafka_ops.plugins.module_utils.health_prometheus import write_prometheus
 from ansible_collections.k2.kafka_ops.plugins.module_utils.health_state import lag_history, load_state, save_state
-from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, split_urls
+from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import RegistryClient, check_registry_options, split_urls
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics import is_internal
 from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (load_file, subject_specs,
                                                                                 topic_specs)
@@ -35,8 +35,9 @@ KAFKA_CHECKS = set(['kafka', 'partitions', 'drift', 'lag', 'imbalance', 'leaders
 
 def registry_clients(params):
     """[(url, RegistryClient)] with one client per URL, so each registry instance is checked on its own."""
-    return [(url, RegistryClient(dict(params, schema_registry_urls=[url])))
-            for url in split_urls(params.get('schema_registry_urls'))]
+    urls = split_urls(params.get('schema_registry_urls'))
+    check_registry_options(params, urls)
+    return [(url, RegistryClient(dict(params, schema_registry_urls=[url]))) for url in urls]
 
 
 def df_usage(results):

@@ -101,19 +101,30 @@ def usage_finding(where, used, available, total, warning, critical, source):
         where, pct, size_text(available), size_text(total), source, '' if status == OK else ', above %g%%' % limit))
 
 
+def _disk_place(disk):
+    place = disk.get('mount') or disk.get('path')
+    return '%s:%s' % (disk.get('host'), place) if place else str(disk.get('host'))
+
+
+def check_disks(disks):
+    """Every entry of `disks` has df's three sizes, or an error: K2Error naming the first that does not."""
+    for disk in disks or []:
+        missing = [k for k in ('total_bytes', 'used_bytes', 'available_bytes') if disk.get(k) is None]
+        if missing and not disk.get('error'):
+            raise K2Error('disks: the entry for %s has no %s; give total_bytes, used_bytes and available_bytes as df '
+                          'measures them (the k2_df_usage filter makes them), or error'
+                          % (_disk_place(disk), ', '.join(missing)))
+
+
 def disk_findings(disks, warning, critical):
     """Broker disk usage from df on the broker hosts (df_usage)."""
+    check_disks(disks)
     out = []
     for disk in disks:
-        place = disk.get('mount') or disk.get('path')
-        where = '%s:%s' % (disk.get('host'), place) if place else str(disk.get('host'))
+        where = _disk_place(disk)
         if disk.get('error'):
             out.append(finding('disk', WARNING, where, message='%s: disk usage unknown: %s' % (where, disk['error'])))
             continue
-        missing = [k for k in ('total_bytes', 'used_bytes', 'available_bytes') if disk.get(k) is None]
-        if missing:
-            raise K2Error('disks: the entry for %s has no %s; give total_bytes, used_bytes and available_bytes as df '
-                          'measures them (the k2_df_usage filter makes them), or error' % (where, ', '.join(missing)))
         out.append(usage_finding(where, disk['used_bytes'], disk['available_bytes'], disk['total_bytes'], warning,
                                  critical, 'df of %s' % disk.get('path')))
     if not disks:

@@ -12,13 +12,15 @@ Producing and reading records (KafkaRecords) is module_utils/kafka_records.py.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
+import re
+import time
 import traceback
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils import kafka_wire
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config, option_names
 
 CONFLUENT_KAFKA_MIN = (2, 3, 0)
 try:
@@ -33,25 +35,6 @@ except ImportError:
     CONFLUENT_KAFKA_IMPORT_ERROR = traceback.format_exc()
 
 TOPIC_EXISTS = 'already exists: '
-SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
-SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
-
-
-def kafka_argument_spec():
-    """Connection options shared by every module (doc fragment k2.kafka_ops.kafka)."""
-    return dict(
-        bootstrap_servers=dict(type='str', default='127.0.0.1:9092',
-                               fallback=(env_fallback, ['K2_KAFKA_BOOTSTRAP_SERVERS'])),
-        security_protocol=dict(type='str', default='PLAINTEXT', choices=SECURITY_PROTOCOLS),
-        sasl_mechanism=dict(type='str', choices=SASL_MECHANISMS),
-        sasl_username=dict(type='str'),
-        sasl_password=dict(type='str', no_log=True),
-        ssl_cafile=dict(type='path'),
-        ssl_certfile=dict(type='path'),
-        ssl_keyfile=dict(type='path'),
-        ssl_keyfile_password=dict(type='str', no_log=True),
-        request_timeout=dict(type='int', default=30),
-    )
 
 
 def require_confluent_kafka(module):
@@ -66,64 +49,35 @@ def require_confluent_kafka(module):
                          % (text, '.'.join(str(v) for v in CONFLUENT_KAFKA_MIN)))
 
 
-def client_config(params):
-    """librdkafka settings from module params; a request that cannot connect is refused by field name."""
-    protocol = params.get('security_protocol') or 'PLAINTEXT'
-    timeout_ms = int(params.get('request_timeout') or 30) * 1000
-    if timeout_ms <= 0:
-        raise K2Error("request_timeout: expected a positive number of seconds, got %r" % params['request_timeout'])
-    conf = {
-        'bootstrap.servers': params['bootstrap_servers'],
-        'security.protocol': protocol,
-        'client.id': 'k2.kafka_ops',
-        'socket.timeout.ms': timeout_ms,
-        'socket.connection.setup.timeout.ms': timeout_ms,
-        'reconnect.backoff.max.ms': 1000,
-    }
-    if protocol.startswith('SASL'):
-        missing = [f for f in ('sasl_mechanism', 'sasl_username', 'sasl_password') if not params.get(f)]
-        if missing:
-            raise K2Error("security_protocol %s needs %s; set them (e.g. sasl_mechanism: SCRAM-SHA-512)"
-                          % (protocol, ', '.join(missing)))
-        conf.update({'sasl.mechanism': params['sasl_mechanism'], 'sasl.username': params['sasl_username'],
-                     'sasl.password': params['sasl_password']})
-    if protocol.endswith('SSL'):
-        for field, key in (('ssl_cafile', 'ssl.ca.location'), ('ssl_certfile', 'ssl.certificate.location'),
-                           ('ssl_keyfile', 'ssl.key.location'), ('ssl_keyfile_password', 'ssl.key.password')):
-            if params.get(field):
-                if field != 'ssl_keyfile_password':
-                    _check_readable(field, params[field])
-                conf[key] = params[field]
-    return conf
-
-
-def _check_readable(field, path):
-    """librdkafka raises from the client constructor on an unreadable TLS file; say which option and path."""
-    if not os.path.isfile(path):
-        raise K2Error('%s: %s does not exist or is not a file; give the path of the PEM file on the host that '
-                      'runs the module' % (field, path))
-    if not os.access(path, os.R_OK):
-        raise K2Error('%s: %s is not readable by this user; fix its permissions or run as a user that may read '
-                      'it' % (field, path))
-
-
 class _ClientEvents:
     """Keeps the client's last connection errors so a timeout can say why (refused, TLS, auth)."""
 
     def __init__(self):
         self.errors = []
+        self.refused = set()   # bootstrap addresses that refused a connection (nothing listens there)
 
     def on_error(self, err):
-        self.errors = (self.errors + [err.str()])[-3:]
+        self._remember(err.str())
 
     # logging.Logger duck type for librdkafka's log callback: keep it off stderr, remember failures.
     def log(self, level, fmt, *args):
         text = fmt % args if args else fmt
         if level <= 4 and ('fail' in text.lower() or 'error' in text.lower()):
-            self.errors = (self.errors + [text])[-3:]
+            self._remember(text)
+
+    def _remember(self, text):
+        self.errors = (self.errors + [text])[-3:]
+        for address in _REFUSED.findall(text):
+            self.refused.add(address)
 
     def last(self):
-        return '; '.join(self.errors)
+        return '; '.join(e for i, e in enumerate(self.errors) if e not in self.errors[:i])
+
+
+# librdkafka: "127.0.0.1:9092/bootstrap: Connect to ipv4#127.0.0.1:9092 failed: Connection refused ..."
+_REFUSED = re.compile(r'(\S+)/bootstrap: Connect to \S+ failed: Connection refused')
+# a cluster that refuses every bootstrap address this long is down: say so, do not wait request_timeout
+REFUSED_FOR = 1.5
 
 
 def err_text(exc):
@@ -153,8 +107,9 @@ class KafkaAdmin:
 
     def __init__(self, params):
         self.params = params
-        self.timeout = float(params.get('request_timeout') or 30)
+        self.timeout = float(30 if params.get('request_timeout') is None else params['request_timeout'])
         self.events = _ClientEvents()
+        self.bootstrap = set(e.strip() for e in str(params.get('bootstrap_servers') or '').split(','))
         conf = client_config(params)
         conf['error_cb'] = self.events.on_error
         conf['logger'] = self.events
@@ -162,7 +117,7 @@ class KafkaAdmin:
             self.client = AdminClient(conf)
         except KafkaException as exc:
             raise K2Error('cannot create a Kafka client for %s: %s. Check the security_protocol, sasl_* and '
-                          'ssl_* options.' % (params.get('bootstrap_servers'), err_text(exc)))
+                          'ssl_* options.' % (params.get('bootstrap_servers'), option_names(err_text(exc), params)))
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -170,11 +125,49 @@ class KafkaAdmin:
         extra.setdefault('request_timeout', self.timeout)
         return extra
 
+    def _wait(self, future, what):
+        """future.result(), bounded by request_timeout; a cluster that refuses every bootstrap address for
+        REFUSED_FOR seconds fails at once (nothing listens there), a slow one gets the whole timeout."""
+        start = time.monotonic()
+        while True:
+            try:
+                return future.result(timeout=0.25)
+            except TimeoutError:  # concurrent.futures' on Python 3.11
+                pass
+            elapsed = time.monotonic() - start
+            if elapsed >= self.timeout + 5:
+                raise self._connection_error(TimeoutError('no answer'), what)
+            self.client.poll(0)  # serve the log callback, which sees the refusals
+            self.refused_check(elapsed, what)
+
+    def refused_check(self, elapsed, what):
+        if elapsed >= REFUSED_FOR and self.bootstrap and self.bootstrap <= self.events.refused:
+            raise K2Error("Kafka at %s refused the connection (nothing listens there) for %s: %s. "
+                          "Check bootstrap_servers and that the brokers are up."
+                          % (self.params['bootstrap_servers'], what, self.events.last()))
+
     def _result(self, future, what):
         try:
-            return future.result(timeout=self.timeout + 5)
-        except Exception as exc:  # concurrent TimeoutError or KafkaException
+            return self._wait(future, what)
+        except K2Error:
+            raise
+        except Exception as exc:  # KafkaException
             raise self._connection_error(exc, what)
+
+    def _metadata(self, what):
+        """list_topics() in short slices, so that a refused connection fails fast (see _wait)."""
+        start = time.monotonic()
+        while True:
+            elapsed = time.monotonic() - start
+            try:
+                return self.client.list_topics(timeout=min(0.5, max(self.timeout - elapsed, 0.1)))
+            except KafkaException as exc:
+                elapsed = time.monotonic() - start
+                if _err_code(exc) != KafkaError._TRANSPORT and _err_code(exc) != KafkaError._TIMED_OUT \
+                        or elapsed >= self.timeout:
+                    raise self._connection_error(exc, what)
+            self.client.poll(0)  # serve the log callback, which sees the refusals
+            self.refused_check(elapsed, what)
 
     def _connection_error(self, exc, what):
         code = _err_code(exc)
@@ -205,8 +198,10 @@ class KafkaAdmin:
         out = {}
         for key, future in futures.items():
             try:
-                future.result(timeout=self.timeout + 5)
+                self._wait(future, what)
                 out[key] = None
+            except K2Error:
+                raise
             except KafkaException as exc:
                 code = _err_code(exc)
                 if code in (KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN):
@@ -232,10 +227,7 @@ class KafkaAdmin:
 
     def cluster_metadata(self):
         """Cluster id, controller, brokers and partition health from one metadata request."""
-        try:
-            meta = self.client.list_topics(timeout=self.timeout)
-        except KafkaException as exc:
-            raise self._connection_error(exc, 'a metadata request')
+        meta = self._metadata('a metadata request')
         under, offline = [], []
         for name, topic in meta.topics.items():
             for part in topic.partitions.values():
@@ -263,10 +255,7 @@ class KafkaAdmin:
 
     def list_topic_names(self):
         """Every topic name, internal ones included: one metadata request."""
-        try:
-            meta = self.client.list_topics(timeout=self.timeout)
-        except KafkaException as exc:
-            raise self._connection_error(exc, 'a metadata request')
+        meta = self._metadata('a metadata request')
         return sorted(meta.topics)
 
     def describe_topics(self, names):
@@ -286,7 +275,9 @@ class KafkaAdmin:
         out = {}
         for name, future in futures.items():
             try:
-                desc = future.result(timeout=self.timeout + 5)
+                desc = self._wait(future, 'describe topics')
+            except K2Error:
+                raise
             except KafkaException as exc:
                 if _err_code(exc) == KafkaError.UNKNOWN_TOPIC_OR_PART:
                     continue
@@ -298,10 +289,7 @@ class KafkaAdmin:
         return out
 
     def _topics_from_metadata(self, names):
-        try:
-            meta = self.client.list_topics(timeout=self.timeout)
-        except KafkaException as exc:
-            raise self._connection_error(exc, 'a metadata request')
+        meta = self._metadata('a metadata request')
         out, unsure = {}, []
         for name in names:
             topic = meta.topics.get(name)
@@ -387,6 +375,9 @@ class KafkaAdmin:
     def list_groups(self):
         """[{group_id, state, simple}] of every consumer group."""
         listing = self._result(self.client.list_consumer_groups(**self._kw()), 'list consumer groups')
+        if listing.errors:  # a broker that did not answer: the list would lack its groups, never say "none"
+            raise self._connection_error(listing.errors[0], 'list consumer groups from every broker (%d failed)'
+                                         % len(listing.errors))
         return sorted(({'group_id': g.group_id, 'state': _enum_name(g.state),
                         'simple': bool(g.is_simple_consumer_group)} for g in listing.valid),
                       key=lambda g: g['group_id'])

@@ -9,7 +9,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import client_config, err_text
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import err_text
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config
 
 try:
     from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import base64
 import json
+import os
 import ssl
 import threading
 
@@ -67,6 +68,31 @@ class RegistryError(K2Error):
         super(RegistryError, self).__init__(msg, error_code=code, http_status=status, registry_url=url)
         self.code = code
         self.status = status
+
+
+def check_registry_options(params, urls):
+    """The registry options as a whole, before any request: one message naming the option, the value and the fix."""
+    if not urls:
+        raise K2Error('schema_registry_urls: expected at least one URL, e.g. http://127.0.0.1:8081')
+    for url in urls:
+        scheme = url.split('://', 1)[0].lower() if '://' in url else ''
+        if scheme not in ('http', 'https') or not url.split('://', 1)[1].strip('/'):
+            raise K2Error('schema_registry_urls: %r is not an http:// or https:// URL; give e.g. '
+                          'http://127.0.0.1:8081' % url)
+    timeout = params.get('schema_registry_timeout')
+    if timeout is not None and not 0 < timeout <= 3600:
+        raise K2Error('schema_registry_timeout: %r is out of range; give seconds from 1 to 3600 (default 15)'
+                      % (timeout,))
+    for option in ('schema_registry_ca_path', 'schema_registry_client_cert', 'schema_registry_client_key'):
+        path = params.get(option)
+        if path and not os.path.exists(path):
+            raise K2Error('%s: %s does not exist; give the path of the %s on the host that runs the module'
+                          % (option, path, 'CA bundle (a PEM file) or CA folder' if option.endswith('ca_path')
+                             else 'PEM file'))
+        if path and not os.access(path, os.R_OK):
+            raise K2Error('%s: %s is not readable by this user; fix its permissions' % (option, path))
+    if params.get('schema_registry_client_key') and not params.get('schema_registry_client_cert'):
+        raise K2Error('schema_registry_client_key: set without schema_registry_client_cert; give both')
 
 
 def split_urls(urls):
@@ -129,10 +155,9 @@ class RegistryClient:
 
     def __init__(self, params, transport=None):
         self.urls = split_urls(params.get('schema_registry_urls'))
-        if not self.urls:
-            raise K2Error('schema_registry_urls: expected at least one URL, e.g. http://127.0.0.1:8081')
+        check_registry_options(params, self.urls)
         self.params = params
-        self.timeout = params.get('schema_registry_timeout') or 15
+        self.timeout = 15 if params.get('schema_registry_timeout') is None else params['schema_registry_timeout']
         self.transport = transport or HttpTransport(params)
         self.last_url = None
         self.headers = {'Content-Type': CONTENT_TYPE, 'Accept': CONTENT_TYPE + ', application/json'}
@@ -341,6 +366,7 @@ def probe_capabilities(client):
 
 def instances(params):
     """[{url, reachable, error}] for each URL on its own (GET /config), without failover."""
+    check_registry_options(params, split_urls(params.get('schema_registry_urls')))
     out = []
     for url in split_urls(params.get('schema_registry_urls')):
         client = RegistryClient(dict(params, schema_registry_urls=[url]))

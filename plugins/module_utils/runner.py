@@ -8,10 +8,12 @@ shape (changed, warnings as a list, diff only in diff mode). A module's main() i
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error, fail_module
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import kafka_argument_spec, require_confluent_kafka
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import require_confluent_kafka
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import kafka_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.registry import schema_registry_argument_spec
 from ansible_collections.k2.kafka_ops.plugins.module_utils.schemas import require_fastavro
 
@@ -24,6 +26,7 @@ class Run(object):
         self.check_mode = module.check_mode
         self.diff = module._diff
         self.verbosity = module._verbosity
+        self.writing = False  # a service sets it once its first write may have reached a service
 
 
 def run_module(options, service, requires=('confluent_kafka',), on_error=None, connection=True, **rules):
@@ -41,6 +44,10 @@ def run_module(options, service, requires=('confluent_kafka',), on_error=None, c
     if connection:
         spec.update(schema_registry_argument_spec())
     spec.update(options)
+    shape = _list_given_as_text(spec)
+    if shape:  # AnsibleModule would say only "dictionary requested": say which option and what to give
+        loose = dict(spec, **dict((name, dict(type='raw')) for name in shape))
+        AnsibleModule(argument_spec=loose, supports_check_mode=True).fail_json(msg=shape[sorted(shape)[0]])
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **rules)
     run = Run(module)
     needed = requires(module.params) if callable(requires) else requires
@@ -55,6 +62,19 @@ def run_module(options, service, requires=('confluent_kafka',), on_error=None, c
         extra.update((on_error(run) if callable(on_error) else on_error) or {})
         fail_module(module, exc, **extra)
     finish(module, result)
+
+
+def _list_given_as_text(spec):
+    """{option: message} for each list-of-dicts option the task gave a string."""
+    raw = basic._load_params()  # pylint: disable=protected-access
+    out = {}
+    for name, option in spec.items():
+        if option.get('type') == 'list' and option.get('elements') == 'dict' and isinstance(raw.get(name), str) \
+                and not raw[name].lstrip().startswith(('[', '{')) and '=' not in raw[name]:
+            out[name] = ('%s: expected a list of dicts, got the string %r; give a YAML list, e.g. %s: [{%s}]'
+                         % (name, raw[name][:60], name, ', '.join('%s: ...' % k for k in sorted(
+                             k for k, v in (option.get('options') or {}).items() if v.get('required'))[:3]) or '...'))
+    return out
 
 
 def finish(module, result):

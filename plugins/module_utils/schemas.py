@@ -66,6 +66,9 @@ def prepare_schema(schema, schema_type):
             raise K2Error('schema: not valid JSON (%s); an %s schema is JSON text or a dict' % (exc, schema_type))
     else:
         parsed = schema
+    if (isinstance(parsed, bool) and schema_type == 'AVRO') or not isinstance(parsed, (dict, list, bool) + string_types):
+        raise K2Error('schema: expected the schema as JSON text, a dict or (a union) a list, got %s %r'
+                      % (type(parsed).__name__, parsed))
     if schema_type == 'AVRO':
         if fastavro is None:
             raise K2Error('fastavro is needed to parse Avro schemas locally: pip install fastavro',
@@ -74,7 +77,22 @@ def prepare_schema(schema, schema_type):
             fastavro.parse_schema(parsed, _write_hint=False, _force=True)
         except Exception as exc:  # fastavro raises SchemaParseException, UnknownType, KeyError, ...
             raise K2Error('schema: not a valid Avro schema: %s: %s' % (type(exc).__name__, exc))
+        _records_have_fields(parsed)
     return json.dumps(parsed, separators=(',', ':'))
+
+
+def _records_have_fields(node):
+    """fastavro takes a record without `fields`; Avro's specification and the registries do not."""
+    if isinstance(node, list):
+        for item in node:
+            _records_have_fields(item)
+    elif isinstance(node, dict):
+        if node.get('type') in ('record', 'error') and not isinstance(node.get('fields'), list):
+            raise K2Error('schema: record %s has no fields list; give "fields": [...] (an empty list for no '
+                          'fields)' % node.get('name', '(unnamed)'))
+        for key in ('fields', 'items', 'values', 'type'):
+            if isinstance(node.get(key), (dict, list)):
+                _records_have_fields(node[key])
 
 
 def same_schema(left, right, schema_type):

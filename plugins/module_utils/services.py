@@ -7,6 +7,7 @@ the result dict. The work itself lives in the module_utils each one calls; this 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.k2.kafka_ops.plugins.module_utils import inputs
 from ansible_collections.k2.kafka_ops.plugins.module_utils.backup_files import write_backup
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.groups import group_info, set_groups_offsets
@@ -43,13 +44,15 @@ def kafka_topic(run):
 
 def kafka_topic_info(run):
     params = run.params
+    inputs.topic_names('names', params['names'])
     return topic_info(KafkaAdmin(params), params['names'], params['pattern'], params['include_internal'],
                       params['config'] == 'all', params['offsets'])
 
 
 def kafka_consumer_group(run):
     batch = run.params['groups']
-    results = set_groups_offsets(KafkaAdmin(run.params), batch if batch is not None else [run.params], run.check_mode)
+    results = set_groups_offsets(KafkaAdmin(run.params), batch if batch is not None else [run.params], run.check_mode,
+                                 batch is not None)
     warnings = [item.pop('msg') for item in results if item.get('msg')]
     diff, plan = diff_entries(results, 'group'), group_items({'groups': results})
     if batch is None:
@@ -59,6 +62,9 @@ def kafka_consumer_group(run):
 
 
 def kafka_consumer_group_info(run):
+    for index, name in enumerate(run.params['names'] or []):
+        if not name or not name.strip():
+            raise K2Error('names[%d]: %r is not a consumer group id; give one such as k2-iceberg-writer' % (index, name))
     return group_info(KafkaAdmin(run.params), run.params['names'], run.params['pattern'])
 
 
@@ -88,6 +94,11 @@ def schema_registry_info(run):
 
 def schema_subject(run):
     params = run.params
+    inputs.workers(params)
+    for index, entry in enumerate(params['subjects'] or []):
+        inputs.subject_entry('subjects[%d].' % index, entry)
+    if params['subjects'] is None:
+        inputs.subject_entry('', params, allow_global=True)
     if params['subjects'] is not None:
         result, failure = batch_result(RegistryClient(params), params['subjects'], run.check_mode, run.diff,
                                        params['workers'])
@@ -111,6 +122,7 @@ def schema_subject_needs(params):
 
 def schema_subject_info(run):
     params = run.params
+    inputs.workers(params)
     return subject_info(RegistryClient(params), params['prefix'], params['pattern'], params['deleted'],
                         params['include_schema'], params['workers'])
 
@@ -126,6 +138,7 @@ def kafka_health(run):
     """Services down are findings, not errors; bad input (an invalid topics_config) raises K2Error. The task
     fails at or above fail_on, with the whole result."""
     params = run.params
+    inputs.health(params)
     registries = registry_clients(params) if 'registry' in params['checks'] else []
     admin = KafkaAdmin(params) if needs_kafka(params['checks']) else None
     result = run_with_state(admin, registries, params, run.check_mode)
@@ -142,6 +155,7 @@ def kafka_health_needs(params):
 
 def kafka_record_scan(run):
     params = run.params
+    inputs.record_scan(params)
     return scan_topic(KafkaRecords(params), RegistryClient(params), params['topic'], params['partitions'],
                       params['field'], params['group_by'], params['max_records'])
 
@@ -149,8 +163,11 @@ def kafka_record_scan(run):
 def kafka_smoke_test(run):
     """Writes one record per target and reads it back (check mode: only resolves the targets' schemas)."""
     params = run.params
+    inputs.smoke_targets(params['targets'])
     items = params['targets'] or targets(params['topics_config'], params['asset_class'], params['exchange'])
-    results = run_smoke(KafkaRecords(params), RegistryClient(params), items, params['marker'], run.check_mode)
+    records, registry = KafkaRecords(params), RegistryClient(params)
+    run.writing = True
+    results = run_smoke(records, registry, items, params['marker'], run.check_mode)
     ok = None if run.check_mode else all(r['ok'] for r in results)
     failure = '; '.join(r['message'] for r in results if not r['ok']) if ok is False else None
     return dict(changed=True, ok=ok, results=results, failure=failure)

@@ -13,8 +13,8 @@ import time
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
-from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (config_value, is_positive_int,
-                                                                                topic_name_problem)
+from ansible_collections.k2.kafka_ops.plugins.module_utils.topics_model import (config_problem, config_value,
+                                                                                count_problem, topic_name_problem)
 
 INTERNAL_RE = re.compile(r'^(__.*|_schemas|_confluent.*|kafkasql-journal)$')
 
@@ -43,14 +43,12 @@ def normalize_specs(items, default_state='present', label='topics'):
         spec = {'name': name, 'state': state, 'partitions': item.get('partitions'),
                 'replication_factor': item.get('replication_factor'), 'config': {}}
         for key in ('partitions', 'replication_factor'):
-            if spec[key] is not None and not is_positive_int(spec[key]):
-                errors.append('%s%s: topic %s: expected a positive integer, got %r' % (field, key, name, spec[key]))
+            if spec[key] is not None and count_problem(key, spec[key]):
+                errors.append('%s%s: topic %s: %s' % (field, key, name, count_problem(key, spec[key])))
         for key, value in sorted((item.get('config') or {}).items()):
-            normalized = config_value(value)
-            if normalized is None:
-                errors.append('%sconfig.%s: topic %s: expected a string or a number, got %r'
-                              % (field, key, name, value))
-            spec['config'][key] = normalized
+            if config_problem(key, value):
+                errors.append('%sconfig.%s: topic %s: %s' % (field, key, name, config_problem(key, value)))
+            spec['config'][key] = config_value(value)
         if state == 'absent' and is_internal(name):
             errors.append('%sname: %s is an internal topic (__*, _schemas, _confluent*, kafkasql-journal) and is '
                           'never deleted by this module' % (field, name))

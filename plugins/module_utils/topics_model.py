@@ -55,6 +55,46 @@ def is_positive_int(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+# what the protocol carries: CreateTopics' partition count is an int32, its replication factor an int16
+INT32_MAX, INT64_MAX = 2 ** 31 - 1, 2 ** 63 - 1
+COUNT_MAX = {'replication_factor': 2 ** 15 - 1}
+# topic configs Kafka types as int (int32) or long (int64), and the least value it accepts
+INT_CONFIGS = {'min.insync.replicas': 1, 'max.message.bytes': 0, 'segment.bytes': 14, 'segment.index.bytes': 4,
+               'index.interval.bytes': 0}
+LONG_CONFIGS = {'retention.ms': -1, 'retention.bytes': -1, 'segment.ms': 1, 'segment.jitter.ms': 0,
+                'delete.retention.ms': 0, 'min.compaction.lag.ms': 0, 'max.compaction.lag.ms': 1,
+                'file.delete.delay.ms': 0, 'flush.messages': 1, 'flush.ms': 0, 'local.retention.ms': -2,
+                'local.retention.bytes': -2, 'message.timestamp.after.max.ms': 0,
+                'message.timestamp.before.max.ms': 0}
+
+
+def count_problem(key, value):
+    """Why `value` is not a count Kafka can take for `key` (partitions, replication_factor, ...), or None."""
+    top = COUNT_MAX.get(key, INT32_MAX)
+    if not is_positive_int(value):
+        return 'expected a positive integer, got %s' % _show(value)
+    if value > top:
+        return 'expected at most %d (%s), got %s' % (top, "Kafka's int16" if top < INT32_MAX else "Kafka's int32",
+                                                     _show(value))
+    return None
+
+
+def config_problem(key, value):
+    """Why `value` cannot be the topic config `key` (a scalar; a number in range for the numeric keys), or None."""
+    text = config_value(value)
+    if text is None:
+        return 'expected a string or a number, got %s' % _show(value)
+    if key in INT_CONFIGS or key in LONG_CONFIGS:
+        least, top = (INT_CONFIGS[key], INT32_MAX) if key in INT_CONFIGS else (LONG_CONFIGS[key], INT64_MAX)
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or not least <= number <= top:
+            return 'expected an integer from %d to %d, got %s' % (least, top, _show(value))
+    return None
+
+
 def config_value(value):
     """A topic config value as Kafka reports it (strings; booleans lower case), or None if not scalar."""
     if isinstance(value, bool):
@@ -96,14 +136,14 @@ class _Checker:
     def check(self, path, value, kind):
         if kind == _STR and not isinstance(value, string_types):
             self.error(path, 'expected a string, got %s' % _show(value))
-        elif kind == _POSINT and not is_positive_int(value):
-            self.error(path, 'expected a positive integer, got %s' % _show(value))
+        elif kind == _POSINT and count_problem(path.rsplit('.', 1)[-1], value):
+            self.error(path, count_problem(path.rsplit('.', 1)[-1], value))
         elif kind == _CONFIG:
             for key, item in sorted(self.mapping(value, path).items(), key=lambda kv: str(kv[0])):
                 if not isinstance(key, string_types) or not re.match(r'^[a-z0-9.]+$', key):
                     self.error('%s.%s' % (path, key), 'expected a Kafka topic config name like retention.ms')
-                elif config_value(item) is None:
-                    self.error('%s.%s' % (path, key), 'expected a string or a number, got %s' % _show(item))
+                elif config_problem(key, item):
+                    self.error('%s.%s' % (path, key), config_problem(key, item))
         elif kind == 'compatibility' and value not in COMPATIBILITY_LEVELS:
             self.error(path, 'expected one of %s, got %s' % (', '.join(COMPATIBILITY_LEVELS), _show(value)))
         elif kind == 'pattern':

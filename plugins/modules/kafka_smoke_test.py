@@ -111,7 +111,7 @@ OPTIONS = dict(
 
 def main():
     run_module(OPTIONS, services.kafka_smoke_test, requires=('confluent_kafka', 'fastavro'),
-               on_error=lambda run: {'changed': not run.check_mode}, required_one_of=[('targets', 'topics_config')],
+               on_error=lambda run: {'changed': run.writing and not run.check_mode}, required_one_of=[('targets', 'topics_config')],
                required_by={'topics_config': ('asset_class', 'exchange')})
 
 

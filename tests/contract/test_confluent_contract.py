@@ -5,7 +5,7 @@ import json
 import pytest
 
 from confluent_fake import FakeConfluent
-from helpers import run_module
+from helpers import CLOSED_URL, run_module
 
 pytestmark = pytest.mark.contract
 
@@ -102,7 +102,7 @@ def test_hard_delete_soft_deletes_first_as_confluent_requires():
 
 def test_failover_skips_a_dead_url_and_a_5xx():
     with FakeConfluent(always_status=503) as broken, FakeConfluent() as srv:
-        result = run_module("schema_subject", schema_registry_urls=["http://127.0.0.1:9", broken.url, srv.url],
+        result = run_module("schema_subject", schema_registry_urls=[CLOSED_URL, broken.url, srv.url],
                             subject="s-value", schema=json.dumps(V1))
         assert result["changed"] and result["id"] == 1, result
         assert broken.registry.requests, "the 5xx registry was never asked"

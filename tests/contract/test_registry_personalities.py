@@ -7,7 +7,7 @@ import json
 import pytest
 
 from confluent_fake import FakeConfluent
-from helpers import registry_writes, run_module
+from helpers import CLOSED_URL, registry_writes, run_module
 
 pytestmark = pytest.mark.contract
 V1 = json.dumps({"type": "record", "name": "Trade", "fields": [{"name": "symbol", "type": "string"}]})
@@ -47,7 +47,7 @@ def test_capabilities_are_detected_and_the_probe_changes_nothing(personality):
         reg = srv.registry
         state = copy.deepcopy((reg.subjects, reg.schemas, reg.config, reg.global_level, reg.mode, reg.global_mode))
         sent = len(reg.requests)
-        result = run_module("schema_registry_info", schema_registry_urls=["http://127.0.0.1:9", srv.url],
+        result = run_module("schema_registry_info", schema_registry_urls=[CLOSED_URL, srv.url],
                             schema_registry_timeout=2)
         assert not result.get("failed"), result
         assert result["capabilities"] == EXPECTED[personality]

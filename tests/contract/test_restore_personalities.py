@@ -8,7 +8,7 @@ import json
 import pytest
 
 from confluent_fake import FakeConfluent
-from helpers import registry_writes, run_playbook
+from helpers import CLOSED, registry_writes, run_playbook
 
 pytestmark = pytest.mark.contract
 
@@ -59,7 +59,7 @@ def restore(srv, tmp_path, check=False, **extra):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(json.dumps({"all": {"children": {"kafka_admin": {"hosts": {"localhost": {
         "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}},
-        "vars": {"k2_connection": {"bootstrap_servers": "127.0.0.1:9", "schema_registry_urls": [srv.url],
+        "vars": {"k2_connection": {"bootstrap_servers": CLOSED, "schema_registry_urls": [srv.url],
                                    "schema_registry_timeout": 5}}}}))
     args = dict(backup=write_backup(tmp_path / "kafka-20260101-000000"), k2_restore_topics=False, **extra)
     return run_playbook("restore.yml", args, check=check, inventory=str(inventory))

@@ -6,13 +6,13 @@ import time
 import httpx
 import pytest
 
-from helpers import run_module, run_playbook
+from helpers import CLOSED, run_module, run_playbook
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("label,settings,needle", [
-    ("unreachable broker", {"bootstrap_servers": "127.0.0.1:9"}, "did not answer"),
+    ("unreachable broker", {"bootstrap_servers": CLOSED}, "refused the connection"),
     ("a port that is not Kafka (the registry's HTTP port)", {"bootstrap_servers": "REGISTRY"}, "did not answer"),
     ("TLS to a plaintext port", {"security_protocol": "SSL"}, "did not answer"),
 ])

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from confluent_kafka.admin import NewTopic
 
-from helpers import REPO, disk_thresholds_above_usage, run_playbook
+from helpers import CLOSED, REPO, disk_thresholds_above_usage, run_playbook
 
 pytestmark = pytest.mark.integration
 EXAMPLE_TOPICS = os.path.join(REPO, "examples", "k2-platform", "config", "kafka", "topics.yaml")
@@ -197,7 +197,7 @@ def test_health_check_writes_reports_and_fails_on_critical(tmp_path, stack):
     assert "health-state-localhost.json" in files   # the samples the lag and rate checks keep between runs
     data = json.loads((tmp_path / reports[0]).read_text())
     assert data["status"] == "ok" and data["findings"]
-    rc, out, dummy = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": "127.0.0.1:9",
+    rc, out, dummy = run_playbook("health_check.yml", {"k2_connection": {"bootstrap_servers": CLOSED,
                                                                          "request_timeout": 3,
                                                                          "schema_registry_urls": registry_placeholder()}})
     assert rc != 0 and "K2 Kafka health: CRITICAL" in out

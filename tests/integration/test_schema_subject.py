@@ -5,7 +5,7 @@ import os
 import httpx
 import pytest
 
-from helpers import REPO
+from helpers import CLOSED_URL, REPO
 
 pytestmark = pytest.mark.integration
 
@@ -131,9 +131,9 @@ def test_failover_when_registry_1_is_stopped_mid_run(registry, registry_urls, su
 
 def test_both_registries_down_names_both_urls():
     from helpers import run_module
-    result = run_module("schema_subject", schema_registry_urls=["http://127.0.0.1:9/a", "http://127.0.0.1:10/b"],
+    result = run_module("schema_subject", schema_registry_urls=[CLOSED_URL + "/a", CLOSED_URL + "/b"],
                         subject="x", schema=TRADE, schema_registry_timeout=2)
-    assert result["failed"] and "http://127.0.0.1:9/a" in result["msg"] and "http://127.0.0.1:10/b" in result["msg"]
+    assert result["failed"] and CLOSED_URL + "/a" in result["msg"] and CLOSED_URL + "/b" in result["msg"]
 
 
 def test_a_prefix_selects_only_its_subjects_even_where_the_registry_ignores_it(registry, registry_urls, subject):

@@ -2,7 +2,7 @@
 import pytest
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import client_config, kafka_argument_spec
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config, kafka_argument_spec
 
 pytestmark = pytest.mark.unit
 
