@@ -94,6 +94,16 @@ def escaped_exceptions(output):
     return escaped
 
 
+def module_escapes(result):
+    """What escaped a module run with run_module or call_module: ansible-core 2.19 reports an uncaught exception
+    as msg "Module failed: ..." with its traceback under `exception` (never in msg, so `"Traceback" not in msg`
+    cannot fail). [] when the module failed on purpose (fail_json, K2Error) or did not fail."""
+    found = escaped_exceptions(result.get("exception") or "")
+    if str(result.get("msg", "")).startswith("Module failed:"):
+        found.append(result["msg"])
+    return found
+
+
 def registry_writes(requests):
     """The (method, path) of the requests that may change a registry: anything but a GET, a compatibility test
     or a schema lookup (POST /subjects/{subject} without /versions). Paths are relative to the API root."""

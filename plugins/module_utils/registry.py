@@ -192,6 +192,11 @@ class RegistryClient:
             if status >= 500:
                 tried.append('%s: HTTP %d %s' % (base, status, _message(payload, status)))
                 continue
+            if isinstance(payload, NotJson):  # every registry answers JSON, errors included: this is not one
+                html = payload.lstrip().startswith('<')
+                tried.append('%s: HTTP %d with %s' % (base, status, _message(payload, status) if html
+                                                      else 'a body that is not JSON (%r)' % payload.strip()[:80]))
+                continue
             self.last_url = base
             if status >= 400:
                 raise _registry_error(method, path, status, payload, base)
@@ -431,16 +436,23 @@ def _q(subject):
     return quote(subject, safe='')
 
 
+class NotJson(str):
+    """A body that is not JSON (an HTML page from a proxy, a wrong path, another service)."""
+
+
 def _parse(raw):
     try:
         return json.loads(raw) if raw else None
     except ValueError:
-        return raw.decode('utf-8', 'replace') if isinstance(raw, bytes) else raw
+        return NotJson(raw.decode('utf-8', 'replace') if isinstance(raw, bytes) else raw)
 
 
 def _message(payload, status):
     if isinstance(payload, dict) and payload.get('message'):
         return payload['message']
+    if isinstance(payload, NotJson) and payload.lstrip().startswith('<'):
+        return ('an HTML page, not a registry API answer (check the path of schema_registry_urls, e.g. '
+                '/apis/ccompat/v7 for Apicurio)')
     if isinstance(payload, str) and payload.strip():
         return payload.strip()[:200]
     return http_client.responses.get(status, '')

@@ -81,6 +81,8 @@ def test_a_port_in_use_names_its_holder():
     sock.bind(("127.0.0.1", 0))
     sock.listen(1)
     try:
-        assert devstack.port_holder(sock.getsockname()[1])
+        holder = devstack.port_holder(sock.getsockname()[1])
+        # ss names the listening process: this one (the fallback text, "an unknown process", would not do)
+        assert "pid=%d," % os.getpid() in holder, holder
     finally:
         sock.close()

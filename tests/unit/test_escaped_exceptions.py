@@ -2,7 +2,7 @@
 ansible's wrappers pass; an exception escaping a module does not."""
 import pytest
 
-from helpers import escaped_exceptions
+from helpers import escaped_exceptions, module_escapes
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +37,14 @@ def test_a_refused_request_passes_and_an_escaping_key_error_does_not():
     assert escaped_exceptions(REFUSED) == []
     assert escaped_exceptions("PLAY RECAP\nlocalhost : ok=3") == []
     assert escaped_exceptions(CRASHED) == ["KeyError: 'used_bytes'"]
+
+
+def test_module_escapes_finds_what_ansible_core_2_19_reports_for_an_uncaught_exception():
+    """The shape of a module result when a KeyError escapes it under ansible-core 2.19 (what "Traceback" not in
+    msg could never see), against a deliberate failure."""
+    escaped = {"failed": True, "msg": "Module failed: 'used_bytes'",
+               "exception": "Traceback (most recent call last):\n  File \"x.py\", line 1, in main\nKeyError: 'used_bytes'\n"}
+    assert module_escapes(escaped) == ["KeyError: 'used_bytes'", "Module failed: 'used_bytes'"]
+    deliberate = {"failed": True, "msg": "disks: the entry for b1:/data has no total_bytes",
+                  "exception": "Traceback (most recent call last):\n  File \"x.py\", line 1\nK2Error: disks\n"}
+    assert module_escapes(deliberate) == [] and module_escapes({"changed": False}) == []

@@ -59,6 +59,21 @@ def test_compose_mirrors_the_platform_s_services_images_containers_and_ports():
     assert COMPOSE["services"]["schema-registry-2"]["ports"] == ["8082:8081"]
 
 
+def test_the_platform_table_above_agrees_with_the_platform_s_own_file():
+    """PLATFORM_SERVICES is written from ../shared/K2-PLATFORM.md; where that file is beside the checkout, every
+    row of its compose table must match (a skip, reported by pytest, where it is not: never a silent pass)."""
+    path = os.path.join(REPO, "..", "shared", "K2-PLATFORM.md")
+    if not os.path.exists(path):
+        pytest.skip("../shared/K2-PLATFORM.md is not beside this checkout; PLATFORM_SERVICES is the record")
+    with open(path) as handle:
+        rows = re.findall(r"^\| ([a-z0-9-]+)(?: \(\+ [a-z-]+\))? \| ([^|]+) \| (k2-[a-z0-9-]+) \| ([^|]+) \|",
+                          handle.read(), re.M)
+    assert sorted(r[0] for r in rows) == sorted(PLATFORM_SERVICES), rows
+    for service, image, container, ports in rows:
+        host_ports = [p.split()[0] for p in ports.split(",")]
+        assert (image.strip().split(" ")[0], container, host_ports) == PLATFORM_SERVICES[service], service
+
+
 def test_every_image_is_a_variable_whose_default_is_the_platform_s_and_make_sets_the_local_ones():
     """Users keep the platform's images; make's docker targets set the variables to images built here, and
     exactly the services outside every profile have one (tools/docker/images.py --env names the tags)."""
@@ -228,9 +243,10 @@ def test_runtime_requirements_are_what_the_collection_imports():
 
 
 def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
-    """A site variable nothing reads is a silent misconfiguration (k2_topics_replication_factor was one)."""
+    """A site variable nothing reads (roles, playbooks, or the filters that read host variables) is a silent
+    misconfiguration (k2_topics_replication_factor was one)."""
     code = ""
-    for folder in ("roles", "playbooks"):
+    for folder in ("roles", "playbooks", "plugins"):  # the filters read host variables too (k2_cluster)
         for base, dummy, files in os.walk(os.path.join(REPO, folder)):
             for name in files:
                 with open(os.path.join(base, name)) as handle:
@@ -244,9 +260,10 @@ def test_every_variable_an_inventory_sets_is_read_by_a_role_or_playbook():
                     with open(os.path.join(base, name)) as handle:
                         text += handle.read()
         for var in sorted(set(re.findall(r"\b(k2_[a-z_]+):", text))):
-            # k2_registry_api_path: read by the docker inventory's own registry URLs
-            if var not in code and var not in ("k2_connection", "k2_kafka_bootstrap_servers",
-                                               "k2_schema_registry_urls", "k2_registry_api_path"):
+            # k2_registry_api_path: read by the docker inventory's own registry URLs. Whole words only: k2_x is
+            # not read because k2_x_y is
+            excused = ("k2_connection", "k2_kafka_bootstrap_servers", "k2_schema_registry_urls", "k2_registry_api_path")
+            if not re.search(r"\b%s\b" % var, code) and var not in excused:
                 unread.append("%s: %s" % (inventory, var))
     assert unread == []
 
