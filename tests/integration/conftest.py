@@ -13,6 +13,19 @@ from helpers import REPO, run_module
 DEVSTACK = os.path.join(REPO, "tools", "devstack", "devstack.py")
 
 
+# The tests that stop, kill, wipe or fill part of the stack run last, in this order, whatever their file names;
+# every other test runs first, in collection order, and must not depend on another's leftovers.
+LAST = ("test_file_budget.py", "test_installed_collection.py", "test_broker_killed.py", "test_backup_reset_restore.py",
+        "test_kafka_down.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        name = os.path.basename(str(item.fspath))
+        return LAST.index(name) + 1 if name in LAST else 0
+    items.sort(key=rank)   # stable: the order within each file and among the others is kept
+
+
 def devstack(*args):
     """Run a devstack command (e.g. devstack("stop", "registry1")); raise with its output on failure."""
     proc = subprocess.run([sys.executable, DEVSTACK] + list(args), capture_output=True, text=True, check=False)

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import re
 import shutil
 
 import httpx
@@ -241,17 +242,37 @@ def test_cleanup_test_topics_targets_names_with_test(admin, unique, tmp_path, cl
     cleanup.append("it%s." % unique)
     for future in admin.create_topics([NewTopic(n, 1, 1) for n in names + [keep]]).values():
         future.result(30)
-    existing = [n for n in admin.list_topics(timeout=10).topics if "test" in n.lower() and not n.startswith("__")]
+    existing = sorted(n for n in admin.list_topics(timeout=10).topics if "test" in n.lower() and not n.startswith("__"))
+    # the runbook's selection, over the whole cluster, in check mode: it lists every "test" topic, deletes none
     rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"confirm": len(existing), "k2_backup_dir": str(tmp_path),
-                                                              "k2_max_deletes": 1000})
+                                                              "k2_max_deletes": 1000}, check=True)
     assert rc == 0, out[-3000:]
-    assert all(partitions(admin, n) is None for n in names) and partitions(admin, keep) == 1
+    listed = re.search(r"Topics that would be deleted\] \*+\nok: \[localhost\] => \{\n\s+\"msg\": (\[.*?\])\n\}", out, re.S)
+    assert listed and sorted(json.loads(listed.group(1))) == existing and names[0] in existing, out[-3000:]
+    assert sorted(n for n in admin.list_topics(timeout=10).topics if "test" in n.lower()
+                  and not n.startswith("__")) == existing
+    # the deletion itself on this test's own topics only (other tests' "test" topics are not this test's to delete)
+    rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"pattern": r"(?i)^it%s\.test\." % unique, "confirm": 1,
+                                                              "k2_backup_dir": str(tmp_path)})
+    assert rc == 0, out[-3000:]
+    assert all(partitions(admin, n) is None for n in names[:1]) and partitions(admin, keep) == 1
+    assert partitions(admin, names[1]) == 1  # "latest" holds "test": the runbook's pattern takes it, ours does not
 
 
-def test_diagnose_prints_lag_and_a_partition_table():
-    rc, out, dummy = run_playbook("diagnose.yml", {"topic": "market.equities.trades.asx"})
+def test_diagnose_prints_lag_and_a_partition_table(bootstrap_servers):
+    """The counts are read here with a plain consumer's watermarks (other tests may have produced to the topic)."""
+    from confluent_kafka import Consumer, TopicPartition
+    topic = "market.equities.trades.asx"
+    consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "it-diagnose-watermarks"})
+    try:
+        ids = sorted(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+        marks = [consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in ids]
+    finally:
+        consumer.close()
+    rc, out, dummy = run_playbook("diagnose.yml", {"topic": topic})
     assert rc == 0, out[-3000:]
-    assert "market.equities.trades.asx: 0 messages in 30 partitions" in out and "Consumer lag per group" in out
+    assert "%s: %d messages in %d partitions" % (topic, sum(h - lo for lo, h in marks), len(ids)) in out, out[-3000:]
+    assert "Consumer lag per group" in out
 
 
 def test_recover_schema_registry_restarts_only_the_stopped_instance_on_its_host(stack, registry_urls):

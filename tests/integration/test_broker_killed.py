@@ -29,12 +29,21 @@ def test_broker_killed_mid_apply_then_rerun_converges(stack, admin, registry_url
     prefix = "market.%s." % asset
     kafka = stack["nodes"][0]["name"]
     pid_file = os.path.join(stack["stack_dir"], "run", kafka + ".pid")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1", PYTHONUNBUFFERED="1")
     playbook = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "inventories/local",
          "playbooks/apply_topics.yml", "-e", "k2_topics_file=%s" % path], cwd=REPO, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = []
     try:
+        # synchronised on the run's own progress, not on timing: wait for its reconcile task to start (the
+        # tasks after it, the verify's re-read of 501 topics among them, keep it running after the creates),
+        # then kill the broker once the first topic exists
+        for line in playbook.stdout:
+            seen.append(line)
+            if line.startswith("TASK [") and "Reconcile the selected topics in one call" in line:
+                break
+        assert playbook.poll() is None, "".join(seen)[-3000:]
         deadline = time.time() + 120
         while time.time() < deadline and playbook.poll() is None:
             if any(n.startswith(prefix) for n in admin.list_topics(timeout=10).topics):
@@ -42,7 +51,8 @@ def test_broker_killed_mid_apply_then_rerun_converges(stack, admin, registry_url
             time.sleep(0.05)
         with open(pid_file) as handle:
             os.kill(int(handle.read()), signal.SIGKILL)
-        first, dummy = playbook.communicate(timeout=600)
+        rest, dummy = playbook.communicate(timeout=600)
+        first = "".join(seen) + rest
     finally:
         if playbook.poll() is None:
             playbook.kill()
