@@ -52,8 +52,8 @@ def problems(site, bootstrap, registry):
             found.append("%s: %d partitions, topics.yaml has %d" % (name, len(partitions), want["partitions"]))
         factors = set(len(p.replicas) for p in partitions.values())
         if factors != {want["replication_factor"]}:
-            found.append("%s: replication factors %s, topics.yaml has %d" % (name, sorted(factors),
-                                                                           want["replication_factor"]))
+            found.append("%s: replication factors %s, topics.yaml has %d"
+                         % (name, sorted(factors), want["replication_factor"]))
         for key, value in sorted(want["config"].items()):
             live = configs[name].get(key)
             if live is None or live.value != value:
