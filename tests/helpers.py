@@ -79,7 +79,7 @@ def escaped_exceptions(output):
     """The exceptions that escaped a module or a plugin, from a run with ANSIBLE_DISPLAY_TRACEBACK=error: the
     closing line of each traceback, except deliberate failures (K2Error or its RegistryError turned into
     fail_json, or a fail_json's "Message:") and ansible's own wrappers around them (ansible.errors...,
-    ansible._internal._errors...). A KeyError escaping a module shows here as "KeyError: 'used_bytes'"."""
+    ansible._internal._errors..., and ansible._internal._templating._errors... around a filter's error). A KeyError escaping a module shows here as "KeyError: 'used_bytes'"."""
     escaped, in_traceback = [], False
     for line in output.splitlines():
         if line.startswith("Traceback (most recent call last):"):
@@ -89,7 +89,8 @@ def escaped_exceptions(output):
             name = line.split(":", 1)[0]
             # "Message: ..." closes the call stack of a fail_json that no exception caused (e.g. command's rc)
             deliberate = name.split(".")[-1] in ("K2Error", "RegistryError") or name == "Message"
-            if not (deliberate or name.startswith(("ansible.errors.", "ansible._internal._errors."))):
+            if not (deliberate or name.startswith(("ansible.errors.", "ansible._internal._errors.",
+                                                   "ansible._internal._templating._errors."))):
                 escaped.append(line)
     return escaped
 

@@ -288,7 +288,7 @@ def load_yaml_text(text, source='topics.yaml'):
         mark = getattr(exc, 'problem_mark', None)
         where = ' at line %d, column %d' % (mark.line + 1, mark.column + 1) if mark else ''
         problem = getattr(exc, 'problem', None) or str(exc)
-        raise K2Error('%s is not valid YAML%s: %s' % (source, where, problem))
+        raise K2Error('%s is not valid YAML%s: %s' % (source, where, problem)) from None  # the message says it all
 
 
 def load_file(path):

@@ -108,7 +108,8 @@ def case_unknown_config_key(w):
 
 def case_invalid_config_value(w):
     result = topic_module(w, name=w["topic"], config={"retention.ms": "one hour"})
-    return result, "Invalid value one hour for configuration retention.ms"
+    return result, ("config.retention.ms: topic %s: expected an integer from -1 to 9223372036854775807, got 'one hour'"
+                    % w["topic"])
 
 
 def case_malformed_topics_yaml(w):

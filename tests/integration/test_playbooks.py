@@ -252,7 +252,7 @@ def test_cleanup_test_topics_targets_names_with_test(admin, unique, tmp_path, cl
     assert sorted(n for n in admin.list_topics(timeout=10).topics if "test" in n.lower()
                   and not n.startswith("__")) == existing
     # the deletion itself on this test's own topics only (other tests' "test" topics are not this test's to delete)
-    rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"pattern": r"(?i)^it%s\.test\." % unique, "confirm": 1,
+    rc, out, dummy = run_playbook("cleanup_test_topics.yml", {"pattern": r"(?i)^it%s\.test\." % unique, "confirm": names[0],
                                                               "k2_backup_dir": str(tmp_path)})
     assert rc == 0, out[-3000:]
     assert all(partitions(admin, n) is None for n in names[:1]) and partitions(admin, keep) == 1
