@@ -79,7 +79,8 @@ def escaped_exceptions(output):
     """The exceptions that escaped a module or a plugin, from a run with ANSIBLE_DISPLAY_TRACEBACK=error: the
     closing line of each traceback, except deliberate failures (K2Error or its RegistryError turned into
     fail_json, or a fail_json's "Message:") and ansible's own wrappers around them (ansible.errors...,
-    ansible._internal._errors..., and ansible._internal._templating._errors... around a filter's error). A KeyError escaping a module shows here as "KeyError: 'used_bytes'"."""
+    ansible._internal._errors..., and ansible._internal._templating._errors... around a filter's error). A
+    KeyError escaping a module shows here as "KeyError: 'used_bytes'"."""
     escaped, in_traceback = [], False
     for line in output.splitlines():
         if line.startswith("Traceback (most recent call last):"):

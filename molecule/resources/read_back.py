@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Read the cluster and the registry back with the plain clients (confluent-kafka's AdminClient, HTTP) and
 compare them with the site's source files: topics.yaml expanded here on its own (not with the collection's
 model) and the .avsc schemas. Used by the Molecule verify playbooks, so that what is verified never comes from
@@ -78,7 +77,7 @@ def problems(site, bootstrap, registry):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--site", required=True)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--registry", required=True, action="append")
