@@ -34,7 +34,17 @@ except ImportError:
     confluent_kafka = None
     CONFLUENT_KAFKA_IMPORT_ERROR = traceback.format_exc()
 
-TOPIC_EXISTS = 'already exists: '
+TOPIC_EXISTS = 'TOPIC_ALREADY_EXISTS'
+
+
+class Refusal(str):
+    """A broker's refusal of one item of a batch: the broker's message, with its error's name as `code`
+    (TOPIC_EXISTS for a topic that already exists), so callers decide on the code, not on the text."""
+
+    def __new__(cls, text, code=None):
+        refusal = str.__new__(cls, text)
+        refusal.code = code
+        return refusal
 
 
 def require_confluent_kafka(module):
@@ -194,7 +204,8 @@ class KafkaAdmin:
 
     def _per_item(self, futures, what, ok_codes=()):
         """{key: None on success or the broker's message}; a connection failure aborts the whole call.
-        A topic that already exists is reported as TOPIC_EXISTS + message so the planner can re-read it."""
+        Each message is a Refusal carrying the error's name (TOPIC_EXISTS lets the planner re-read a topic whose
+        metadata lagged its create)."""
         out = {}
         for key, future in futures.items():
             try:
@@ -209,7 +220,8 @@ class KafkaAdmin:
                 if code in ok_codes:
                     out[key] = None
                 else:
-                    out[key] = (TOPIC_EXISTS if code == KafkaError.TOPIC_ALREADY_EXISTS else '') + err_text(exc)
+                    out[key] = Refusal(err_text(exc), exc.args[0].name() if exc.args and hasattr(exc.args[0], 'name')
+                                       else None)
             except Exception as exc:
                 raise self._connection_error(exc, what)
         return out

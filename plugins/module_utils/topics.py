@@ -169,7 +169,7 @@ def _read_plan_validate(admin, specs, config_mode, replication_factor_mismatch, 
         refused = _failures(admin.create_topics(creates, validate_only=True),
                             admin.create_partitions(raises, validate_only=True),
                             admin.alter_topic_configs(alters, validate_only=True))
-        racing = [n for n, msg in refused.items() if msg.startswith(TOPIC_EXISTS)]
+        racing = [n for n, msg in refused.items() if getattr(msg, 'code', None) == TOPIC_EXISTS]
         if racing and time.time() < deadline:
             time.sleep(0.5)
             continue

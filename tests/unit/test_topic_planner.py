@@ -153,7 +153,7 @@ def test_diff_has_one_entry_per_changed_topic():
 
 
 def test_a_topic_metadata_does_not_show_yet_is_re_read_not_recreated():
-    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS
+    from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import TOPIC_EXISTS, Refusal
 
     class Lagging(FakeAdmin):
         hidden = 1
@@ -168,7 +168,7 @@ def test_a_topic_metadata_does_not_show_yet_is_re_read_not_recreated():
         def create_topics(self, specs, validate_only=False):
             if validate_only and any(s["name"] in self.topics for s in specs):
                 self.calls.append(("create_topics:validate", [s["name"] for s in specs]))
-                return dict((s["name"], TOPIC_EXISTS + "Topic 't' already exists.") for s in specs)
+                return dict((s["name"], Refusal("Topic 't' already exists.", TOPIC_EXISTS)) for s in specs)
             return FakeAdmin.create_topics(self, specs, validate_only)
 
     admin = Lagging({"t": {"partitions": 2, "replication_factor": 1}})
