@@ -119,11 +119,15 @@ def k2_down_registries(hosts, hostvars, registry):
     return site.down_registries(list(hosts), _k2_vars(hostvars, hosts), registry)
 
 
-def k2_cluster_hosts(hosts, hostvars, admin_host, admin_hosts, with_var=None):
-    """groups['kafka_broker'] | k2_cluster_hosts(hostvars, inventory_hostname, groups['kafka_admin']); with_var
-    keeps only the hosts that set that variable."""
+def k2_cluster_hosts(groups, names, hostvars, admin_host, with_var=None):
+    """groups | k2_cluster_hosts(['kafka_broker'], hostvars, inventory_hostname): the hosts of those groups (in
+    that order; a group the inventory lacks has none) in admin_host's cluster; with_var keeps only the hosts
+    that set that variable."""
+    hosts = []
+    for name in [names] if isinstance(names, str) else names:
+        hosts.extend(h for h in groups.get(name) or [] if h not in hosts)
     per_host = _k2_vars(hostvars, hosts)
-    chosen = site.cluster_hosts(list(hosts), per_host, admin_host, admin_hosts)
+    chosen = site.cluster_hosts(hosts, per_host, admin_host, groups.get('kafka_admin') or [admin_host])
     return [h for h in chosen if not with_var or per_host[h].get(with_var) not in (None, '')]
 
 

@@ -177,3 +177,16 @@ def test_diagnose_shows_each_service_and_says_what_to_set_where_it_cannot():
     assert lines[6].startswith("b2 status: not shown (b2: no status command") and len(lines) == 8
     failed = service_lines(views[:1], [{"rc": 1, "stdout": "", "stderr": "no such service: kafka\n"}])
     assert failed[1] == "   failed (rc 1): no such service: kafka"
+
+
+def test_the_cluster_hosts_filter_takes_groups_and_defaults_what_the_inventory_lacks():
+    from ansible_collections.k2.kafka_ops.plugins.filter.k2 import k2_cluster_hosts
+    hostvars = {"b1": {"k2_cluster": "eu", "k2_broker_data_dir": "/d"}, "b2": {"k2_cluster": "us"},
+                "r1": {"k2_cluster": "eu"}, "eu": {}, "us": {}}
+    groups = {"kafka_admin": ["eu", "us"], "kafka_broker": ["b1", "b2"], "schema_registry": ["r1"]}
+    assert k2_cluster_hosts(groups, "kafka_broker", hostvars, "eu") == ["b1"]
+    assert k2_cluster_hosts(groups, ["kafka_broker", "schema_registry"], hostvars, "eu") == ["b1", "r1"]
+    assert k2_cluster_hosts(groups, "kafka_broker", hostvars, "us", "k2_broker_data_dir") == []
+    # no kafka_admin group and no broker group: the play's host is the one cluster, with no brokers
+    assert k2_cluster_hosts({"schema_registry": ["r1"]}, "kafka_broker", hostvars, "localhost") == []
+    assert k2_cluster_hosts({"schema_registry": ["r9"]}, "schema_registry", {"r9": {}}, "localhost") == ["r9"]
