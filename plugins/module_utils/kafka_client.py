@@ -165,19 +165,22 @@ class KafkaAdmin:
             raise self._connection_error(exc, what)
 
     def _metadata(self, what):
-        """list_topics() in short slices, so that a refused connection fails fast (see _wait)."""
+        """list_topics(): a first short try, in which a refused connection shows; while every bootstrap address
+        refuses, short tries until REFUSED_FOR says the cluster is down; a cluster that is there but slow gets
+        the rest of request_timeout for one request (a short slice re-sent would never see a slow answer)."""
         start = time.monotonic()
+        wait = min(0.5, self.timeout)
         while True:
-            elapsed = time.monotonic() - start
             try:
-                return self.client.list_topics(timeout=min(0.5, max(self.timeout - elapsed, 0.1)))
+                return self.client.list_topics(timeout=max(wait, 0.1))
             except KafkaException as exc:
                 elapsed = time.monotonic() - start
-                if _err_code(exc) != KafkaError._TRANSPORT and _err_code(exc) != KafkaError._TIMED_OUT \
-                        or elapsed >= self.timeout:
+                if _err_code(exc) not in (KafkaError._TRANSPORT, KafkaError._TIMED_OUT) or elapsed >= self.timeout:
                     raise self._connection_error(exc, what)
             self.client.poll(0)  # serve the log callback, which sees the refusals
             self.refused_check(elapsed, what)
+            refusing = bool(self.bootstrap) and self.bootstrap <= self.events.refused
+            wait = min(0.5, self.timeout - elapsed) if refusing else self.timeout - elapsed
 
     def _connection_error(self, exc, what):
         code = _err_code(exc)

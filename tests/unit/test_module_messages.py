@@ -72,3 +72,28 @@ def test_list_entries_of_a_shape_the_spec_does_not_describe_are_refused_by_name(
     result = run_module(module, bootstrap_servers=CLOSED, request_timeout=2, **args)
     assert result.get("failed") and message in result["msg"], result
     assert "exception" not in result or "K2Error" in result["exception"], result.get("exception")
+
+
+def test_a_refused_connection_fails_fast_and_a_silent_listener_gets_the_whole_timeout():
+    """Issue 29's slow failure: a cluster that refuses every bootstrap address is down (fail in about 1.5 s);
+    one that accepts and does not answer may be slow, and keeps request_timeout."""
+    import socket
+    import time
+    from helpers import call_module
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(50)
+    try:
+        started = time.monotonic()
+        refused = call_module("kafka_cluster_info", bootstrap_servers=CLOSED, request_timeout=10)
+        fast = time.monotonic() - started
+        started = time.monotonic()
+        quiet = call_module("kafka_cluster_info", bootstrap_servers="127.0.0.1:%d" % silent.getsockname()[1],
+                            request_timeout=3)
+        slow = time.monotonic() - started
+    finally:
+        silent.close()
+    assert refused["failed"] and "refused the connection (nothing listens there)" in refused["msg"], refused
+    assert fast < 4, fast
+    assert quiet["failed"] and "did not answer a metadata request within request_timeout=3s" in quiet["msg"], quiet
+    assert 2.9 <= slow < 8, slow
