@@ -9,8 +9,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import err_text
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import _ClientEvents, err_text
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config, option_names
 
 try:
     from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -26,14 +26,16 @@ class KafkaRecords:
     def __init__(self, params):
         self.params = params
         self.timeout = float(params.get('request_timeout') or 30)
-        self.conf = client_config(params)
+        # librdkafka's log lines kept off the module's stderr, and remembered to say why a read failed
+        self.events = _ClientEvents()
+        self.conf = dict(client_config(params), logger=self.events, error_cb=self.events.on_error)
 
     def produce(self, topic, key, value):
         """(partition, offset) of the record once the broker has it."""
         try:
             producer = Producer(dict(self.conf, **{'acks': 'all', 'linger.ms': 0}))
         except KafkaException as exc:
-            raise K2Error('cannot create a Kafka producer: %s' % err_text(exc))
+            raise K2Error('cannot create a Kafka producer: %s' % option_names(err_text(exc), self.params))
         delivered = {}
 
         def report(err, msg):
@@ -53,7 +55,9 @@ class KafkaRecords:
         try:
             meta = consumer.list_topics(topic, timeout=self.timeout).topics.get(topic)
         except KafkaException as exc:
-            raise K2Error('reading the partitions of %s failed: %s' % (topic, err_text(exc)))
+            hint = self.events.last()
+            raise K2Error('reading the partitions of %s failed: %s%s. Check bootstrap_servers and that the brokers '
+                          'are up.' % (topic, err_text(exc), '; client said: ' + hint if hint else ''))
         finally:
             consumer.close()
         if meta is None or meta.error is not None:
