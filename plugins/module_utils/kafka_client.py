@@ -59,7 +59,7 @@ def require_confluent_kafka(module):
                          % (text, '.'.join(str(v) for v in CONFLUENT_KAFKA_MIN)))
 
 
-class _ClientEvents:
+class ClientEvents:
     """Keeps the client's last connection errors so a timeout can say why (refused, TLS, auth)."""
 
     def __init__(self):
@@ -118,7 +118,7 @@ class KafkaAdmin:
     def __init__(self, params):
         self.params = params
         self.timeout = float(30 if params.get('request_timeout') is None else params['request_timeout'])
-        self.events = _ClientEvents()
+        self.events = ClientEvents()
         self.bootstrap = set(e.strip() for e in str(params.get('bootstrap_servers') or '').split(','))
         conf = client_config(params)
         conf['error_cb'] = self.events.on_error

@@ -9,7 +9,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
-from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import _ClientEvents, err_text
+from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_client import ClientEvents, err_text
 from ansible_collections.k2.kafka_ops.plugins.module_utils.kafka_connection import client_config, option_names
 
 try:
@@ -27,7 +27,7 @@ class KafkaRecords:
         self.params = params
         self.timeout = float(params.get('request_timeout') or 30)
         # librdkafka's log lines kept off the module's stderr, and remembered to say why a read failed
-        self.events = _ClientEvents()
+        self.events = ClientEvents()
         self.conf = dict(client_config(params), logger=self.events, error_cb=self.events.on_error)
 
     def produce(self, topic, key, value):
