@@ -138,7 +138,9 @@ include mk/docker.mk mk/ee.mk
 
 # The README's test command: every layer runs (tools/ci/layers.sh), the stacks started and stopped as needed, and
 # one summary line per layer at the end; it fails when any layer failed.
-TEST_LAYERS := test-unit test-monitoring test-integration test-faults test-docker lint sanity ee
+# test-faults+lint+sanity: lint and sanity (CPU, no service) run beside the fault stack's layer (mostly waits on
+# its three brokers); they share no port, stack or build folder (ee, which rebuilds build/, runs after)
+TEST_LAYERS := test-unit test-monitoring test-integration test-faults+lint+sanity test-docker ee
 test:
 	@MAKE="$(MAKE)" tools/ci/layers.sh $(TEST_LAYERS)
 

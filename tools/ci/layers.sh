@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make test: every layer runs, whatever an earlier one did; make's exit status is kept (non-zero when any layer
 # failed), and the run ends with one line per layer (passed, failed, skipped), the total time, and a count.
-#   layers.sh LAYER...      each LAYER is a make target
+#   layers.sh LAYER...      each LAYER is a make target; A+B+... runs A first and then each of the others, in
+#                           order, beside it (for layers that share no service or port: a wait-bound layer with
+#                           CPU-bound ones); each one's output is printed in full once all of them ended
 # The dev stack a person left running from .stack (make demo, make stack-up) holds the ports the test stacks use:
 # it is stopped first, said so, and started again at the end with the same settings (its data kept).
 set -uo pipefail
@@ -56,12 +58,39 @@ engine_before=no
 if ! $MAKE --no-print-directory setup; then
   for layer in "$@"; do results+=("$layer skipped (make setup failed)"); done
 else
-  for layer in "$@"; do
-    echo
-    echo "==== make $layer"
+  for group in "$@"; do
+    if [[ $group != *+* ]]; then
+      echo
+      echo "==== make $group"
+      t0=$(date +%s)
+      if $MAKE --no-print-directory "$group"; then state=passed; else state=failed; fi
+      results+=("$group $state $(elapsed $(( $(date +%s) - t0 )))")
+      continue
+    fi
+    IFS=+ read -r -a members <<<"$group"
+    logs=$(mktemp -d)
     t0=$(date +%s)
-    if $MAKE --no-print-directory "$layer"; then state=passed; else state=failed; fi
-    results+=("$layer $state $(elapsed $(( $(date +%s) - t0 )))")
+    # the first member alone, the others one after another beside it; each writes its own log and status
+    ( layer=${members[0]}; s=$(date +%s); $MAKE --no-print-directory "$layer" >"$logs/0.log" 2>&1
+      echo "$? $(( $(date +%s) - s ))" >"$logs/0.rc" ) &
+    first=$!
+    ( for i in "${!members[@]}"; do
+        [ "$i" = 0 ] && continue
+        s=$(date +%s); $MAKE --no-print-directory "${members[$i]}" >"$logs/$i.log" 2>&1
+        echo "$? $(( $(date +%s) - s ))" >"$logs/$i.rc"
+      done ) &
+    rest=$!
+    wait $first $rest
+    for i in "${!members[@]}"; do
+      echo
+      if [ "$i" = 0 ]; then echo "==== make ${members[0]} (${members[*]:1} ran beside it, from $(elapsed $(( t0 - started ))))"
+      else echo "==== make ${members[$i]} (beside ${members[0]})"; fi
+      cat "$logs/$i.log"
+      read -r rc secs <"$logs/$i.rc"
+      if [ "$rc" = 0 ]; then state=passed; else state=failed; fi
+      results+=("${members[$i]} $state $(elapsed "$secs")")
+    done
+    rm -rf "$logs"
   done
 fi
 restore_user_stack || results+=("restart-of-your-dev-stack failed 0")
