@@ -39,8 +39,7 @@ def get(registry, path):
         return json.loads(answer.read())
 
 
-def problems(site, bootstrap, registry):
-    want_topics, want_subjects = expected(site)
+def topic_problems(want_topics, bootstrap):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     meta = admin.list_topics(timeout=30).topics
     found = []
@@ -62,6 +61,11 @@ def problems(site, bootstrap, registry):
             live = configs[name].get(key)
             if live is None or live.value != value:
                 found.append("%s: %s is %r, topics.yaml has %r" % (name, key, live and live.value, value))
+    return found
+
+
+def subject_problems(want_subjects, registry):
+    found = []
     for subject, schema in sorted(want_subjects.items()):
         # every version of the subject, each compared as JSON with the .avsc file (a registry may store the
         # text in another layout than the file's, and its lookup may compare text)
@@ -73,7 +77,7 @@ def problems(site, bootstrap, registry):
             continue
         if not any(json.loads(v["schema"]) == schema for v in versions):
             found.append("%s: none of its %d versions is the .avsc file's schema" % (subject, len(versions)))
-    return len(want_topics) + len(want_subjects), found
+    return found
 
 
 def main():
@@ -82,10 +86,11 @@ def main():
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--registry", required=True, action="append")
     args = parser.parse_args()
-    checked, found = 0, []
+    want_topics, want_subjects = expected(args.site)
+    found = topic_problems(want_topics, args.bootstrap)
     for registry in args.registry:  # each registry on its own: they share one state through Kafka
-        checked, more = problems(args.site, args.bootstrap, registry.rstrip("/"))
-        found += ["%s: %s" % (registry, p) for p in more]
+        found += ["%s: %s" % (registry, p) for p in subject_problems(want_subjects, registry.rstrip("/"))]
+    checked = len(want_topics) + len(want_subjects)
     print(json.dumps({"checked": checked, "problems": found}, indent=2))
     return 1 if found or not checked else 0
 

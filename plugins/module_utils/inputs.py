@@ -8,6 +8,8 @@ cannot say: ranges, orderings and names. Each check raises one K2Error naming th
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
 from ansible_collections.k2.kafka_ops.plugins.module_utils.health_findings import check_disks
 from ansible_collections.k2.kafka_ops.plugins.module_utils.patterns import compile_pattern
@@ -17,14 +19,36 @@ SUBJECT_MAX = 255   # the longest Kafka topic name (249) with "-value" and room 
 WORKERS_MAX = 32
 
 
-def at_least(params, option, least, top=None, unit=''):
-    """params[option] (when set) is a number from `least` to `top`."""
-    value = params.get(option)
+def in_range(option, value, least, top=None, unit=''):
+    """`value` (when set) is a number from `least` to `top`; the message names `option`."""
     if value is None or isinstance(value, bool):
         return
     if value < least or (top is not None and value > top):
         span = 'from %s to %s' % (least, top) if top is not None else '%s or more' % least
         raise K2Error('%s: %r is out of range; give %s%s' % (option, value, span, unit))
+
+
+def at_least(params, option, least, top=None, unit=''):
+    """params[option] (when set) is a number from `least` to `top`."""
+    in_range(option, params.get(option), least, top, unit)
+
+
+def readable_path(option, path, what='PEM file', folder_ok=False):
+    """The file (or, with folder_ok, folder) an option names exists and this user may read it."""
+    if not (os.path.exists(path) if folder_ok else os.path.isfile(path)):
+        raise K2Error('%s: %s does not exist%s; give the path of the %s on the host that runs the module'
+                      % (option, path, '' if folder_ok else ' or is not a file', what))
+    if not os.access(path, os.R_OK):
+        raise K2Error('%s: %s is not readable by this user; fix its permissions or run as a user that may read '
+                      'it' % (option, path))
+
+
+def group_names(option, names):
+    """Every name of a list option is a consumer group id."""
+    for index, name in enumerate(names or []):
+        if not name or not name.strip():
+            raise K2Error('%s[%d]: %r is not a consumer group id; give one such as k2-iceberg-writer'
+                          % (option, index, name))
 
 
 def topic_names(option, names):
@@ -95,7 +119,7 @@ def subject_entry(where, entry, allow_global=False):
     """One subject of schema_subject: its name, id, version and references."""
     subject_name(where + 'subject', entry.get('subject'), allow_global)
     for key in ('id', 'version'):
-        at_least(dict((where + k, v) for k, v in entry.items()), where + key, 1, INT32_MAX)
+        in_range(where + key, entry.get(key), 1, INT32_MAX)
     for index, ref in enumerate(entry.get('references') or []):
         if not isinstance(ref, dict) or set(ref) != set(['name', 'subject', 'version']) or \
                 not isinstance(ref.get('version'), int) or ref['version'] < 1:

@@ -8,12 +8,12 @@ themselves are built in kafka_client.py (admin) and kafka_records.py (producer, 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
 import re
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.inputs import readable_path
 
 SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']
 SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']
@@ -98,19 +98,9 @@ def client_config(params):
                            ('ssl_keyfile', 'ssl.key.location'), ('ssl_keyfile_password', 'ssl.key.password')):
             if params.get(field):
                 if field != 'ssl_keyfile_password':
-                    _check_readable(field, params[field])
+                    readable_path(field, params[field])
                 conf[key] = params[field]
     return conf
-
-
-def _check_readable(field, path):
-    """librdkafka raises from the client constructor on an unreadable TLS file; say which option and path."""
-    if not os.path.isfile(path):
-        raise K2Error('%s: %s does not exist or is not a file; give the path of the PEM file on the host that '
-                      'runs the module' % (field, path))
-    if not os.access(path, os.R_OK):
-        raise K2Error('%s: %s is not readable by this user; fix its permissions or run as a user that may read '
-                      'it' % (field, path))
 
 
 LIBRDKAFKA_NAMES = (('ssl.ca.location', 'ssl_cafile'), ('ssl.certificate.location', 'ssl_certfile'),

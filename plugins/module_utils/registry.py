@@ -12,7 +12,6 @@ __metaclass__ = type
 
 import base64
 import json
-import os
 import ssl
 import threading
 
@@ -21,6 +20,7 @@ from ansible.module_utils.six.moves import http_client
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode, urlparse
 
 from ansible_collections.k2.kafka_ops.plugins.module_utils.errors import K2Error
+from ansible_collections.k2.kafka_ops.plugins.module_utils.inputs import readable_path
 
 CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
 ERROR_MEANINGS = {
@@ -83,14 +83,12 @@ def check_registry_options(params, urls):
     if timeout is not None and not 0 < timeout <= 3600:
         raise K2Error('schema_registry_timeout: %r is out of range; give seconds from 1 to 3600 (default 15)'
                       % (timeout,))
-    for option in ('schema_registry_ca_path', 'schema_registry_client_cert', 'schema_registry_client_key'):
-        path = params.get(option)
-        if path and not os.path.exists(path):
-            raise K2Error('%s: %s does not exist; give the path of the %s on the host that runs the module'
-                          % (option, path, 'CA bundle (a PEM file) or CA folder' if option.endswith('ca_path')
-                             else 'PEM file'))
-        if path and not os.access(path, os.R_OK):
-            raise K2Error('%s: %s is not readable by this user; fix its permissions' % (option, path))
+    if params.get('schema_registry_ca_path'):
+        readable_path('schema_registry_ca_path', params['schema_registry_ca_path'],
+                      'CA bundle (a PEM file) or CA folder', folder_ok=True)
+    for option in ('schema_registry_client_cert', 'schema_registry_client_key'):
+        if params.get(option):
+            readable_path(option, params[option])
     if params.get('schema_registry_client_key') and not params.get('schema_registry_client_cert'):
         raise K2Error('schema_registry_client_key: set without schema_registry_client_cert; give both')
 

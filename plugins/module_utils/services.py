@@ -62,9 +62,7 @@ def kafka_consumer_group(run):
 
 
 def kafka_consumer_group_info(run):
-    for index, name in enumerate(run.params['names'] or []):
-        if not name or not name.strip():
-            raise K2Error('names[%d]: %r is not a consumer group id; give one such as k2-iceberg-writer' % (index, name))
+    inputs.group_names('names', run.params['names'])
     return group_info(KafkaAdmin(run.params), run.params['names'], run.params['pattern'])
 
 

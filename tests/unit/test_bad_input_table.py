@@ -62,7 +62,7 @@ BAD_REGISTRIES = [
     (dict(schema_registry_ca_path="/nonexistent/ca.pem"), "schema_registry_ca_path: /nonexistent/ca.pem does not "
                                                           "exist; give the path of the CA bundle"),
     (dict(schema_registry_client_cert="/nonexistent/c.pem"), "schema_registry_client_cert: /nonexistent/c.pem does "
-                                                             "not exist; give the path of the PEM file"),
+                                                             "not exist or is not a file; give the path of the PEM file"),
     (dict(schema_registry_client_key="/nonexistent/k.pem"), "schema_registry_client_key: /nonexistent/k.pem does "
                                                             "not exist"),
     (dict(schema_registry_client_key="/etc/hosts"), "schema_registry_client_key: set without "
